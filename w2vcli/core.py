@@ -107,7 +107,8 @@ def neg_sampling_loss_and_gradient(
 def neg_sampling_with_sampler(sample_negatives: Callable[[int, int], np.ndarray], num_negatives: int):
     """Negative sampling as a `loss_and_gradient` for `skipgram`/`cbow`: draws K negatives, calls the pure function.
 
-    `sample_negatives(outside_idx, K)` returns K word indices (e.g. `NegativeSampler.sample` in vocab.py).
+    `sample_negatives(outside_idx, K)` returns K word indices, e.g.
+    `lambda idx, k: sampler.sample(rng, idx, k)` with a `w2vcli.vocab.NegativeSampler`.
     """
 
     def loss_and_gradient(center_vec, outside_idx, outside_vectors):
@@ -161,6 +162,8 @@ def cbow(
         ∂J/∂U is the loss's own ∂J/∂U.
     Same signature and return shapes as `skipgram`: (loss, grad_center_vectors (V, d), grad_outside_vectors (V, d)).
     """
+    if not outside_words:
+        raise ValueError("cbow needs at least one outside word to average")
     center_idx = word2ind[center_word]
     context_idx = np.array([word2ind[w] for w in outside_words], dtype=np.int64)  # (n,)
     mean_vec = center_vectors[context_idx].mean(axis=0)  # (d,)  v̂

@@ -1,0 +1,186 @@
+"""The training configuration: one typed dataclass, read from YAML, checked, and written back with comments.
+
+Precedence: command line > config file > the defaults below. Unknown keys, wrong types and impossible values
+are errors that name the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+
+from w2vcli.errors import ConfigError
+
+
+def option(default, help: str):
+    """A config field with its one-line help (used for --help, for config files' comments and in errors)."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class TrainConfig:
+    # data
+    corpus: Optional[str] = option(None, "corpus: a text file, a folder of .txt files, or `sst`; empty = bundled")
+    format: Literal["auto", "text", "sst"] = option("auto", "corpus format: text, sst, or auto-detect")
+    lowercase: bool = option(True, "lowercase every token")
+    min_count: int = option(5, "drop words that occur fewer times than this")
+    max_vocab: Optional[int] = option(None, "keep at most this many most frequent words; empty = no limit")
+    sample: float = option(1e-3, "subsampling threshold t for frequent words; 0 = off")
+    sample_rule: Literal["mikolov", "assignment"] = option("mikolov", "subsampling formula (see docs)")
+    # model
+    model: Literal["skipgram", "cbow"] = option("skipgram", "skipgram: center predicts context; cbow: reverse")
+    loss: Literal["neg", "softmax"] = option("neg", "negative sampling or the full (naive) softmax")
+    dim: int = option(100, "vector dimension d")
+    window: int = option(5, "max context words each side; each window is shrunk to a random 1..window")
+    negative: int = option(5, "negative samples per (center, outside) pair")
+    ns_exponent: float = option(0.75, "negatives are drawn with probability ∝ count^ns_exponent")
+    # optimisation
+    engine: Literal["numpy"] = option("numpy", "training engine: numpy (vectorised NumPy core)")
+    lr: float = option(0.3, "learning rate (numpy engine: step on the batch-mean gradient)")
+    min_lr: Optional[float] = option(None, "final learning rate of the linear decay (epochs); empty = lr/1e4")
+    batch_size: int = option(50, "windows per SGD step")
+    epochs: int = option(5, "passes over the corpus (ignored when iterations is set)")
+    iterations: Optional[int] = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
+    anneal_every: int = option(20000, "with iterations: halve the learning rate every this many steps")
+    seed: int = option(1, "random seed: same seed, same vectors")
+    # outputs
+    checkpoint_every: int = option(5000, "save a checkpoint every this many steps (0 = only at the end)")
+    quiet: bool = option(False, "no progress bar")
+
+    def __post_init__(self):
+        check_types(self)
+        positive = ("dim", "window", "batch_size", "epochs", "anneal_every")
+        for key in positive:
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key} must be at least 1 (got {getattr(self, key)})")
+        for key in ("min_count", "negative", "checkpoint_every"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{key} must be 0 or more (got {getattr(self, key)})")
+        if self.lr <= 0:
+            raise ConfigError(f"lr must be greater than 0 (got {self.lr})")
+        if self.min_lr is not None and not 0 <= self.min_lr <= self.lr:
+            raise ConfigError(f"min_lr must be between 0 and lr={self.lr} (got {self.min_lr})")
+        if self.sample < 0:
+            raise ConfigError(f"sample must be 0 or more (got {self.sample})")
+        if self.max_vocab is not None and self.max_vocab < 2:
+            raise ConfigError(f"max_vocab must be at least 2 (got {self.max_vocab})")
+        if self.iterations is not None and self.iterations < 1:
+            raise ConfigError(f"iterations must be at least 1 (got {self.iterations})")
+        if self.loss == "neg" and self.negative < 1:
+            raise ConfigError("negative must be at least 1 with loss: neg")
+
+    @property
+    def final_lr(self) -> float:
+        return self.lr * 1e-4 if self.min_lr is None else self.min_lr
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+_HINTS = typing.get_type_hints(TrainConfig)
+
+
+def field_help(name: str) -> str:
+    return FIELDS[name].metadata["help"]
+
+
+def field_type(name: str):
+    """(base type or tuple of Literal choices, whether None is allowed) of a config key."""
+    hint = _HINTS[name]
+    optional = False
+    if typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint, optional = args[0], True
+    if typing.get_origin(hint) is Literal:
+        return typing.get_args(hint), optional
+    return hint, optional
+
+
+def check_types(config: TrainConfig) -> None:
+    """Raise ConfigError naming the first key whose value has the wrong type. Ints are accepted as floats."""
+    for name in FIELDS:
+        value = getattr(config, name)
+        base, optional = field_type(name)
+        if value is None and optional:
+            continue
+        if isinstance(base, tuple):
+            ok = value in base
+            wanted = "one of " + ", ".join(map(str, base))
+        elif base is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if ok:
+                setattr(config, name, float(value))
+            wanted = "a number"
+        elif base is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            wanted = "a whole number"
+        elif base is bool:
+            ok = isinstance(value, bool)
+            wanted = "true or false"
+        else:
+            ok = isinstance(value, base)
+            wanted = "text"
+        if not ok:
+            raise ConfigError(f"{name} must be {wanted} (got {value!r})")
+
+
+def read_config_file(path) -> dict:
+    """The key/value pairs of a YAML config file, keys checked against TrainConfig (values checked later)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"config file {path} cannot be read: {err}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"config file {path}{line}: invalid YAML: {reason}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of key: value lines")
+    for key in data:
+        check_known_key(key, f"config file {path}")
+    return data
+
+
+def check_known_key(key, where: str) -> None:
+    if key not in FIELDS:
+        close = difflib.get_close_matches(str(key), FIELDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"{where}: unknown key {key!r}{hint}")
+
+
+def resolve_config(file_values: dict | None = None, cli_values: dict | None = None) -> TrainConfig:
+    """Defaults, overridden by the file's values, overridden by command-line values that were given (not None)."""
+    merged = dict(file_values or {})
+    for key, value in (cli_values or {}).items():
+        check_known_key(key, "command line")
+        if value is not None:
+            merged[key] = value
+    return TrainConfig(**merged)
+
+
+def config_to_yaml(config: TrainConfig) -> str:
+    """The resolved config as YAML, each key followed by a comment saying what it does."""
+    lines = ["# w2v train: resolved configuration (w2v train --config this-file reproduces the run)"]
+    for name in FIELDS:
+        value = yaml.safe_dump(getattr(config, name), default_flow_style=True).strip()
+        value = value.removesuffix("\n...").removesuffix("...").strip()
+        lines.append(f"{name}: {value}  # {field_help(name)}")
+    return "\n".join(lines) + "\n"
+
+
+def config_from_dict(data: dict) -> TrainConfig:
+    """A TrainConfig from a plain mapping (e.g. one stored in a checkpoint), keys checked."""
+    for key in data:
+        check_known_key(key, "stored config")
+    return TrainConfig(**data)

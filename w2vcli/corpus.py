@@ -1,0 +1,90 @@
+"""Corpus readers: stream sentences (lists of tokens) from plain text, the SST file, or a folder of .txt files."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+from w2vcli.errors import W2VError
+
+SST_HEADER = "sentence_index\tsentence"  # first line of the treebank's datasetSentences.txt
+FORMATS = ("auto", "text", "sst")
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpora" / "toy.txt"  # written by corpora/make_toy.py
+
+
+def resolve_corpus(spec: str | None) -> Path:
+    """The corpus file or folder named by `spec`: None is the bundled corpus, "sst" the downloaded treebank."""
+    if spec is None:
+        path = BUNDLED_CORPUS
+        if not path.exists():
+            raise W2VError(f"the bundled corpus {path} is missing; run `python corpora/make_toy.py` to write it")
+        return path
+    if spec == "sst":
+        from w2vcli.download import sst_sentences_path
+
+        return sst_sentences_path()
+    path = Path(spec)
+    if not path.exists():
+        raise W2VError(f"corpus {spec} does not exist (give a text file, a folder of .txt files, or `sst`)")
+    return path
+
+
+class Corpus:
+    """A re-iterable stream of sentences; each pass re-reads the files line by line (never the whole file).
+
+    format: "text" (one sentence per line, whitespace tokens), "sst" (the SST header line, then
+    `index<TAB>sentence`) or "auto" (sst when the first line is the SST header). A folder means every .txt file
+    in it, in name order. Blank lines are skipped. Bytes that are not UTF-8 are an error naming file and line.
+    """
+
+    def __init__(self, path, format: str = "auto", lowercase: bool = True):
+        if format not in FORMATS:
+            raise W2VError(f"unknown corpus format {format!r} (choose from {', '.join(FORMATS)})")
+        self.path = Path(path)
+        self.format = format
+        self.lowercase = lowercase
+        if self.path.is_dir():
+            self.files = sorted(p for p in self.path.iterdir() if p.suffix == ".txt" and p.is_file())
+            if not self.files:
+                raise W2VError(f"corpus folder {self.path} has no .txt files")
+        elif self.path.is_file():
+            self.files = [self.path]
+        else:
+            raise W2VError(f"corpus {self.path} does not exist or is not a file or folder")
+        for file in self.files:
+            if not os.access(file, os.R_OK):
+                raise W2VError(f"corpus file {file} is not readable")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for file in self.files:
+            yield from self._read_file(file)
+
+    def _read_file(self, file: Path) -> Iterator[list[str]]:
+        with open(file, "rb") as handle:
+            is_sst = self.format == "sst" or (self.format == "auto" and _has_sst_header(file))
+            for line_number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise W2VError(
+                        f"{file}:{line_number}: bytes that are not UTF-8 (at byte {err.start} of the line); "
+                        "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`"
+                    ) from None
+                if is_sst:
+                    if line_number == 1 and line.strip() == SST_HEADER:
+                        continue
+                    index, tab, line = line.partition("\t")
+                    if not tab:
+                        raise W2VError(f"{file}:{line_number}: an SST line needs `index<TAB>sentence`")
+                if self.lowercase:
+                    line = line.lower()
+                tokens = line.split()
+                if tokens:
+                    yield tokens
+
+
+def _has_sst_header(file: Path) -> bool:
+    """True when the file's first line is the treebank's header."""
+    with open(file, "rb") as handle:
+        first = handle.readline(len(SST_HEADER) + 3)
+    return first.decode("utf-8", errors="replace").strip() == SST_HEADER

@@ -1,0 +1,16 @@
+"""Training engines: one file per engine, all behind the interface in base.py."""
+from __future__ import annotations
+
+from w2vcli.engines.base import Engine, StepReport, TrainState
+
+
+def make_engine(config, vocab, corpus) -> Engine:
+    """The engine named by config.engine, built for this vocabulary and encoded corpus."""
+    if config.engine == "numpy":
+        from w2vcli.engines.numpy_engine import NumpyEngine
+
+        return NumpyEngine(config, vocab, corpus)
+    raise ValueError(f"unknown engine {config.engine!r}")
+
+
+__all__ = ["Engine", "StepReport", "TrainState", "make_engine"]

@@ -1,0 +1,41 @@
+"""The interface every engine implements: parameters in a TrainState, training as a stream of steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+
+@dataclass
+class TrainState:
+    """Everything needed to continue a run exactly: saved in checkpoints (w2vcli/checkpoint.py)."""
+
+    center_vectors: np.ndarray  # (V, d) the v's, the vectors written to vectors.txt
+    outside_vectors: np.ndarray  # (V, d) the u's
+    step: int  # steps done
+    rng: np.random.Generator  # the run's one generator: window shrink, negatives, sampled windows
+    words_done: int = 0  # center words trained on so far
+    running_loss: float | None = None  # 0.95 * old + 0.05 * new, as the classic assignment prints
+
+
+@dataclass
+class StepReport:
+    step: int  # steps done after this one
+    loss: float  # this step's loss: mean over its windows of each window's summed loss
+    lr: float  # learning rate used for this step
+    words: int  # center words in this step
+
+
+class Engine:
+    """An engine trains a TrainState in place, one step at a time, and says how many steps the run has."""
+
+    name = "base"
+    total_steps: int
+
+    def init_state(self, seed: int) -> TrainState:
+        raise NotImplementedError
+
+    def run(self, state: TrainState) -> Iterator[StepReport]:
+        """Train from state.step to total_steps, yielding after every step (a safe point to checkpoint)."""
+        raise NotImplementedError

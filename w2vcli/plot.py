@@ -1,0 +1,100 @@
+"""Pictures: the training loss curve and a labelled 2-D PCA of chosen words' vectors (Agg: no display needed)."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from w2vcli.atomic import atomic_write  # noqa: E402
+from w2vcli.errors import W2VError  # noqa: E402
+
+# The word list of the classic assignment's plot: sentiment words, gender and royalty, weather, drinks.
+DEFAULT_WORDS = [
+    "great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable", "boring",
+    "bad", "dumb", "annoying", "female", "male", "queen", "king", "man", "woman", "rain", "snow", "hail",
+    "coffee", "tea",
+]
+
+
+def default_plot_words(vocab_words: list[str], most_frequent: int = 30) -> list[str]:
+    """The assignment's words that are in the vocabulary, or the most frequent words when fewer than 5 are."""
+    known = set(vocab_words)
+    chosen = [w for w in DEFAULT_WORDS if w in known]
+    return chosen if len(chosen) >= 5 else list(vocab_words[:most_frequent])
+
+
+def save_figure(figure, path) -> None:
+    """Save a figure as PNG atomically and close it."""
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=100)
+    plt.close(figure)
+
+
+def plot_loss(history: np.ndarray, path, title: str = "training loss") -> None:
+    """history (n, >=2): columns step, running loss. A line plot of loss against step."""
+    figure, axes = plt.subplots(figsize=(8, 5))
+    if len(history):
+        axes.plot(history[:, 0], history[:, 1], linewidth=1)
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss (running average)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    save_figure(figure, path)
+
+
+def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """(points (n, 2), explained variance ratio (2,) or None): PCA from scikit-learn, or t-SNE."""
+    vectors = np.asarray(vectors, dtype=np.float64)  # (n, d)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=2, random_state=seed)
+        return pca.fit_transform(vectors), pca.explained_variance_ratio_
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = max(1.0, min(30.0, (len(vectors) - 1) / 3))  # t-SNE needs perplexity < n
+        return TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(vectors), None
+    raise W2VError(f"unknown projection {method!r} (choose pca or tsne)")
+
+
+def plot_words_2d(
+    words: list[str],
+    vectors: np.ndarray,
+    path,
+    title: str,
+    groups: dict[str, list[str]] | None = None,
+    method: str = "pca",
+) -> None:
+    """A labelled scatter of words' vectors projected to 2-D; one colour per group when groups are given.
+
+    words (n,), vectors (n, d). At least two words are needed (and d >= 2 for PCA).
+    """
+    if len(words) < 2:
+        raise W2VError("a 2-D projection needs at least two words that are in the vocabulary")
+    vectors = np.asarray(vectors)
+    if method == "pca" and vectors.shape[1] < 2:
+        raise W2VError("PCA to 2-D needs vectors of at least 2 dimensions")
+    points, variance = project_2d(vectors, method)  # (n, 2)
+    group_of = {w: g for g, members in (groups or {}).items() for w in members}
+    names = list(dict.fromkeys(group_of.get(w, "other") for w in words))
+    colours = {name: plt.cm.tab10(i % 10) for i, name in enumerate(names)}
+    figure, axes = plt.subplots(figsize=(8, 6))  # 800 x 600 pixels at dpi 100
+    for name in names:
+        mask = np.array([group_of.get(w, "other") == name for w in words])
+        axes.scatter(points[mask, 0], points[mask, 1], color=colours[name], label=name if groups else None, s=20)
+    for word, (x, y) in zip(words, points):
+        axes.annotate(word, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=9)
+    if variance is not None:
+        axes.set_xlabel(f"PC1 ({variance[0]:.1%} of variance)")
+        axes.set_ylabel(f"PC2 ({variance[1]:.1%} of variance)")
+    else:
+        axes.set_xlabel(f"{method} 1")
+        axes.set_ylabel(f"{method} 2")
+    if groups:
+        axes.legend(fontsize=8, loc="best")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    save_figure(figure, path)

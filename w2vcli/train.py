@@ -1,0 +1,206 @@
+"""`w2v train` as a library call: corpus → vocabulary → engine → checkpoints and output files.
+
+OUT receives vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png and checkpoints/,
+every file written atomically.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+import signal
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from w2vcli.atomic import atomic_write, write_text_atomic
+from w2vcli.checkpoint import latest_checkpoint, save_checkpoint, vocab_fingerprint
+from w2vcli.config import TrainConfig, config_from_dict, config_to_yaml
+from w2vcli.corpus import Corpus, resolve_corpus
+from w2vcli.engines import Engine, TrainState, make_engine
+from w2vcli.errors import TrainingInterrupted, W2VError
+from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
+from w2vcli.vocab import Vocab
+
+HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    vocab: Vocab
+    state: TrainState
+    history: np.ndarray  # (n, 5) rows of HISTORY_COLUMNS
+    seconds: float  # wall time of the training loop in this process
+
+
+def default_out_dir() -> Path:
+    """A new folder runs/YYYYmmdd-HHMMSS (with a suffix when that exists)."""
+    base = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    candidate, n = base, 1
+    while candidate.exists():
+        candidate, n = Path(f"{base}-{n}"), n + 1
+    return candidate
+
+
+def prepare_out_dir(out_dir: Path, resume: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise W2VError(f"--out {out_dir} is a file, not a folder; choose another --out")
+    has_checkpoints = any((out_dir / "checkpoints").glob("step-*.npz"))
+    if resume and not has_checkpoints:
+        raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no checkpoint")
+    if not resume and has_checkpoints:
+        raise W2VError(f"{out_dir} already holds a run: add --resume to continue it, or choose another --out")
+    try:
+        (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise W2VError(f"cannot create --out {out_dir}: {err.strerror}") from None
+
+
+def stored_config(out_dir: Path) -> TrainConfig:
+    """The config of the run in out_dir, from its latest checkpoint (for --resume)."""
+    found = latest_checkpoint(out_dir / "checkpoints")
+    if found is None:
+        raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no readable checkpoint")
+    return config_from_dict(found[2]["config"])
+
+
+def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, "object"]:
+    """Read the corpus twice (count, then encode) without holding its text in memory."""
+    corpus = Corpus(resolve_corpus(config.corpus), config.format, config.lowercase)
+    vocab = Vocab.build(corpus, config.min_count, config.max_vocab)
+    encoded = vocab.encode(corpus)
+    log(
+        f"corpus {corpus.path}: {vocab.corpus_tokens:,} tokens, {vocab.corpus_types:,} types; "
+        f"vocabulary {len(vocab):,} words (min_count {config.min_count}), {vocab.total:,} tokens kept, "
+        f"{encoded.num_sentences:,} sentences"
+    )
+    if len(encoded.tokens) < 2:
+        raise W2VError("the corpus has fewer than two in-vocabulary tokens: nothing to train on")
+    return vocab, encoded
+
+
+def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
+    """Train word vectors as config says and write every output into out_dir; see the module docstring."""
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
+    prepare_out_dir(out_dir, resume)
+    vocab, encoded = load_corpus(config, log)
+    engine = make_engine(config, vocab, encoded)
+    fingerprint = vocab_fingerprint(vocab)
+    config_dict = dataclasses.asdict(config)
+    if resume:
+        state, history, meta = latest_checkpoint(out_dir / "checkpoints")
+        if meta["vocab_fingerprint"] != fingerprint:
+            raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
+        history = [tuple(row) for row in history]
+        log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
+    else:
+        state, history = engine.init_state(config.seed), []
+    write_text_atomic(out_dir / "config.yaml", config_to_yaml(config))
+
+    def checkpoint():
+        return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint)
+
+    started = time.perf_counter()
+    with _stop_signals() as stop:
+        _train_loop(engine, state, history, config, checkpoint, stop, out_dir)
+    seconds = time.perf_counter() - started
+    checkpoint()
+    history_array = _history_array(history)
+    write_outputs(out_dir, vocab, state, history_array, config)
+    return TrainResult(out_dir, vocab, state, history_array, seconds)
+
+
+def _train_loop(engine: Engine, state: TrainState, history: list, config, checkpoint, stop, out_dir) -> None:
+    from tqdm import tqdm
+
+    log_every = max(1, engine.total_steps // 20000)  # at most ~20,000 rows in loss.csv
+    bar = tqdm(total=engine.total_steps, initial=state.step, disable=config.quiet, unit="step",
+               dynamic_ncols=True, desc="train")
+    started, words_at_start = time.perf_counter(), state.words_done
+    try:
+        for report in engine.run(state):
+            if not math.isfinite(report.loss):
+                raise W2VError(
+                    f"loss became {report.loss} at step {report.step:,} with lr {report.lr:g}: training diverged; "
+                    f"try a lower --lr (e.g. {report.lr / 10:g}). The last good checkpoint is kept in "
+                    f"{out_dir / 'checkpoints'}"
+                )
+            running = report.loss if state.running_loss is None else 0.95 * state.running_loss + 0.05 * report.loss
+            state.running_loss = running
+            if report.step % log_every == 0 or report.step == engine.total_steps:
+                history.append((report.step, running, report.loss, report.lr, state.words_done))
+            if config.checkpoint_every and report.step % config.checkpoint_every == 0:
+                checkpoint()
+            if report.step % 50 == 0 or report.step == engine.total_steps:
+                rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(loss=f"{running:.3f}", lr=f"{report.lr:.3g}", words_s=f"{rate:,.0f}", refresh=False)
+                bar.update(report.step - bar.n)
+            if stop.signal is not None:
+                path = checkpoint()
+                raise TrainingInterrupted(
+                    f"interrupted at step {report.step:,}; checkpoint saved to {path}. "
+                    f"Continue with: w2v train --out {out_dir} --resume",
+                    exit_code=128 + stop.signal,
+                )
+    finally:
+        bar.close()
+
+
+class _StopFlag:
+    signal: int | None = None
+
+
+@contextmanager
+def _stop_signals():
+    """While training, SIGINT and SIGTERM set a flag; the loop then checkpoints at a step boundary and stops."""
+    flag = _StopFlag()
+    previous = {}
+
+    def handler(signum, frame):
+        flag.signal = signum
+
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _history_array(history: list) -> np.ndarray:
+    return np.array(history, dtype=np.float64).reshape(-1, len(HISTORY_COLUMNS))
+
+
+def write_outputs(out_dir: Path, vocab: Vocab, state: TrainState, history: np.ndarray, config) -> None:
+    """vectors.txt/.bin (center vectors, most frequent first), model.npz, loss.csv, loss.png, pca.png."""
+    from w2vcli.plot import default_plot_words, plot_loss, plot_words_2d
+
+    save_word2vec_text(out_dir / "vectors.txt", vocab.words, state.center_vectors)
+    save_word2vec_binary(out_dir / "vectors.bin", vocab.words, state.center_vectors)
+    with atomic_write(out_dir / "model.npz") as handle:
+        np.savez(
+            handle,
+            center_vectors=state.center_vectors.astype(np.float32),
+            outside_vectors=state.outside_vectors.astype(np.float32),
+            words=np.array(vocab.words),
+            counts=vocab.counts,
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for row in history:
+        writer.writerow([int(row[0]), f"{row[1]:.6f}", f"{row[2]:.6f}", f"{row[3]:.6g}", int(row[4])])
+    write_text_atomic(out_dir / "loss.csv", buffer.getvalue())
+    plot_loss(history, out_dir / "loss.png", title=f"w2v train: {config.model}, {config.loss} loss ({out_dir.name})")
+    words = default_plot_words(vocab.words)
+    rows = [vocab.word2ind[w] for w in words]
+    plot_words_2d(words, state.center_vectors[rows], out_dir / "pca.png", title=f"PCA of {out_dir / 'vectors.txt'}")

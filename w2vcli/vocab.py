@@ -1,0 +1,126 @@
+"""Vocabulary (counts, min-count, max-vocab), the encoded corpus, subsampling and the negative sampler.
+
+UNK policy (as word2vec and gensim): words below --min-count, or beyond --max-vocab, are dropped from the
+training stream; there is no UNK token and no vector for them. Words are sorted by count, most frequent first;
+ties keep the order of first appearance in the corpus.
+"""
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from w2vcli.errors import W2VError
+
+SAMPLE_RULES = ("mikolov", "assignment")
+
+
+@dataclass
+class Vocab:
+    words: list[str]  # most frequent first
+    counts: np.ndarray  # (V,) int64, counts[i] is the count of words[i]
+    corpus_tokens: int  # tokens in the corpus before min-count/max-vocab
+    corpus_types: int  # distinct tokens in the corpus
+
+    def __post_init__(self):
+        self.word2ind = {word: i for i, word in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def total(self) -> int:
+        """Tokens of in-vocabulary words: N in the subsampling and sampling formulas."""
+        return int(self.counts.sum())
+
+    @classmethod
+    def build(cls, sentences: Iterable[list[str]], min_count: int = 5, max_vocab: int | None = None) -> "Vocab":
+        """Count tokens, drop words below min_count, keep the max_vocab most frequent."""
+        counter: Counter[str] = Counter()
+        for tokens in sentences:
+            counter.update(tokens)
+        corpus_tokens = sum(counter.values())
+        if corpus_tokens == 0:
+            raise W2VError("the corpus has no words")
+        ranked = sorted(counter.items(), key=lambda item: -item[1])  # stable: ties stay in first-seen order
+        kept = [(w, c) for w, c in ranked if c >= min_count][: max_vocab or None]
+        if not kept:
+            raise W2VError(
+                f"no word occurs at least {min_count} times (--min-count); the most frequent, "
+                f"{ranked[0][0]!r}, occurs {ranked[0][1]} times: lower --min-count"
+            )
+        words = [w for w, _ in kept]
+        counts = np.array([c for _, c in kept], dtype=np.int64)
+        return cls(words, counts, corpus_tokens, len(counter))
+
+    def encode(self, sentences: Iterable[list[str]]) -> "EncodedCorpus":
+        """The corpus as word indices, out-of-vocabulary tokens dropped; sentences left empty are dropped."""
+        tokens = array("i")
+        offsets = array("q", [0])
+        lookup = self.word2ind.get
+        for sentence in sentences:
+            ids = [i for i in map(lookup, sentence) if i is not None]
+            if ids:
+                tokens.extend(ids)
+                offsets.append(len(tokens))
+        return EncodedCorpus(np.frombuffer(tokens, dtype=np.int32).copy(), np.frombuffer(offsets, np.int64).copy())
+
+
+@dataclass
+class EncodedCorpus:
+    tokens: np.ndarray  # (N,) int32 word indices, sentences one after another
+    offsets: np.ndarray  # (S + 1,) int64, sentence s is tokens[offsets[s]:offsets[s + 1]]
+
+    @property
+    def num_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+
+def keep_probabilities(counts: np.ndarray, sample: float, rule: str = "mikolov") -> np.ndarray:
+    """Probability of keeping each occurrence of each word when subsampling frequent words, (V,).
+
+    With f = count / N and threshold t:
+      mikolov    (word2vec C, gensim):   p_keep = (sqrt(f / t) + 1) · t / f
+      assignment (CS224n on SST):        p_keep = 1 - max(0, 1 - sqrt(t · N / count)) = sqrt(t / f)
+    Both capped at 1; sample = 0 keeps everything.
+    """
+    if rule not in SAMPLE_RULES:
+        raise W2VError(f"unknown subsampling rule {rule!r} (choose from {', '.join(SAMPLE_RULES)})")
+    counts = np.asarray(counts, dtype=float)
+    if sample <= 0:
+        return np.ones_like(counts)
+    threshold = sample * counts.sum()  # t · N
+    if rule == "mikolov":
+        keep = (np.sqrt(counts / threshold) + 1.0) * threshold / counts
+    else:
+        keep = np.sqrt(threshold / counts)
+    return np.minimum(keep, 1.0)
+
+
+class NegativeSampler:
+    """Draws negatives with P(w) ∝ count(w)^exponent, never the outside word it is drawing for."""
+
+    def __init__(self, counts: np.ndarray, exponent: float = 0.75):
+        weights = np.asarray(counts, dtype=float) ** exponent  # (V,)
+        if len(weights) < 2:
+            raise W2VError("negative sampling needs at least 2 words in the vocabulary")
+        self.probs = weights / weights.sum()  # (V,)
+        self.cdf = np.cumsum(self.probs)  # (V,)
+        self.cdf[-1] = 1.0
+
+    def sample(self, rng: np.random.Generator, outside_idx, k: int) -> np.ndarray:
+        """K negatives for each outside word: (K,) for a scalar outside_idx, (P, K) for an array (P,)."""
+        outside_idx = np.asarray(outside_idx)
+        shape = outside_idx.shape + (k,)
+        negatives = self._draw(rng, shape)
+        clash = negatives == outside_idx[..., None]
+        while clash.any():  # redraw the draws that hit their own outside word
+            negatives[clash] = self._draw(rng, int(clash.sum()))
+            clash = negatives == outside_idx[..., None]
+        return negatives
+
+    def _draw(self, rng: np.random.Generator, shape) -> np.ndarray:
+        return np.searchsorted(self.cdf, rng.random(shape), side="right").astype(np.int64)
