@@ -173,7 +173,7 @@ def cbow(
     return float(loss), grad_center_vectors, grad_outside_vectors
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Batch forms for the NumPy engine: many independent examples at once, tested equal to the functions above.
 
 
