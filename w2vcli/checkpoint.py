@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ def load_checkpoint(path) -> tuple[TrainState, np.ndarray, dict]:
             center_vectors = data["center_vectors"]
             outside_vectors = data["outside_vectors"]
             history = data["history"]
-    except Exception as err:  # a torn or foreign file: zipfile, json and key errors alike
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:  # torn or foreign file
         raise W2VError(f"checkpoint {path} is unreadable ({type(err).__name__})") from None
     if meta.get("format_version") != FORMAT_VERSION or center_vectors.shape != outside_vectors.shape:
         raise W2VError(f"checkpoint {path} is not a w2vcli checkpoint of this version")

@@ -10,7 +10,7 @@ import difflib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import yaml
 
@@ -25,11 +25,11 @@ def option(default, help: str):
 @dataclass
 class TrainConfig:
     # data
-    corpus: Optional[str] = option(None, "corpus: a text file, a folder of .txt files, or `sst`; empty = bundled")
+    corpus: str | None = option(None, "corpus: a text file, a folder of .txt files, or `sst`; empty = bundled")
     format: Literal["auto", "text", "sst"] = option("auto", "corpus format: text, sst, or auto-detect")
     lowercase: bool = option(True, "lowercase every token")
     min_count: int = option(5, "drop words that occur fewer times than this")
-    max_vocab: Optional[int] = option(None, "keep at most this many most frequent words; empty = no limit")
+    max_vocab: int | None = option(None, "keep at most this many most frequent words; empty = no limit")
     sample: float = option(1e-3, "subsampling threshold t for frequent words; 0 = off")
     sample_rule: Literal["mikolov", "assignment"] = option("mikolov", "subsampling formula (see docs)")
     # model
@@ -42,10 +42,10 @@ class TrainConfig:
     # optimisation
     engine: Literal["numpy"] = option("numpy", "training engine: numpy (vectorised NumPy core)")
     lr: float = option(0.3, "learning rate (numpy engine: step on the batch-mean gradient)")
-    min_lr: Optional[float] = option(None, "final learning rate of the linear decay (epochs); empty = lr/1e4")
+    min_lr: float | None = option(None, "final learning rate of the linear decay (epochs); empty = lr/1e4")
     batch_size: int = option(50, "windows per SGD step")
     epochs: int = option(5, "passes over the corpus (ignored when iterations is set)")
-    iterations: Optional[int] = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
+    iterations: int | None = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
     anneal_every: int = option(20000, "with iterations: halve the learning rate every this many steps")
     seed: int = option(1, "random seed: same seed, same vectors")
     # outputs

@@ -9,7 +9,7 @@ tested equal to them (tests/test_core.py).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

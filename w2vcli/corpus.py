@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from w2vcli.errors import W2VError
 
@@ -73,7 +73,7 @@ class Corpus:
                 if is_sst:
                     if line_number == 1 and line.strip() == SST_HEADER:
                         continue
-                    index, tab, line = line.partition("\t")
+                    _index, tab, line = line.partition("\t")
                     if not tab:
                         raise W2VError(f"{file}:{line_number}: an SST line needs `index<TAB>sentence`")
                 if self.lowercase:

@@ -1,8 +1,8 @@
 """Gradient checking: compare every analytic gradient of w2vcli.core with central finite differences."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -122,13 +122,17 @@ def run_gradchecks(
         for loss_name, loss_fn in losses.items():
             add(
                 f"{model_name} {loss_name}: d/d center_vectors",
-                lambda c: _pick(model(center_word, outside_words, word2ind, c, outside_vectors, loss_fn), 1),
+                lambda c, model=model, loss_fn=loss_fn: _pick(
+                    model(center_word, outside_words, word2ind, c, outside_vectors, loss_fn), 1
+                ),
                 center_vectors.copy(),
                 rngs=(sampler_rng,),
             )
             add(
                 f"{model_name} {loss_name}: d/d outside_vectors",
-                lambda u: _pick(model(center_word, outside_words, word2ind, center_vectors, u, loss_fn), 2),
+                lambda u, model=model, loss_fn=loss_fn: _pick(
+                    model(center_word, outside_words, word2ind, center_vectors, u, loss_fn), 2
+                ),
                 outside_vectors.copy(),
                 rngs=(sampler_rng,),
             )

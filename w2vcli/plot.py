@@ -4,11 +4,11 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from w2vcli.atomic import atomic_write  # noqa: E402
-from w2vcli.errors import W2VError  # noqa: E402
+from w2vcli.atomic import atomic_write
+from w2vcli.errors import W2VError
 
 # The word list of the classic assignment's plot: sentiment words, gender and royalty, weather, drinks.
 DEFAULT_WORDS = [

@@ -69,7 +69,7 @@ def stored_config(out_dir: Path) -> TrainConfig:
     return config_from_dict(found[2]["config"])
 
 
-def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, "object"]:
+def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, object]:
     """Read the corpus twice (count, then encode) without holding its text in memory."""
     corpus = Corpus(resolve_corpus(config.corpus), config.format, config.lowercase)
     vocab = Vocab.build(corpus, config.min_count, config.max_vocab)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Vocab:
         return int(self.counts.sum())
 
     @classmethod
-    def build(cls, sentences: Iterable[list[str]], min_count: int = 5, max_vocab: int | None = None) -> "Vocab":
+    def build(cls, sentences: Iterable[list[str]], min_count: int = 5, max_vocab: int | None = None) -> Vocab:
         """Count tokens, drop words below min_count, keep the max_vocab most frequent."""
         counter: Counter[str] = Counter()
         for tokens in sentences:
@@ -56,7 +56,7 @@ class Vocab:
         counts = np.array([c for _, c in kept], dtype=np.int64)
         return cls(words, counts, corpus_tokens, len(counter))
 
-    def encode(self, sentences: Iterable[list[str]]) -> "EncodedCorpus":
+    def encode(self, sentences: Iterable[list[str]]) -> EncodedCorpus:
         """The corpus as word indices, out-of-vocabulary tokens dropped; sentences left empty are dropped."""
         tokens = array("i")
         offsets = array("q", [0])

@@ -1,8 +1,8 @@
 """The interface every engine implements: parameters in a TrainState, training as a stream of steps."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 

@@ -12,7 +12,7 @@ generator seeded by (seed, pass), so a resumed run sees the same corpus as an un
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
