@@ -137,15 +137,157 @@ def gradcheck(seed, dim, vocab_size, negatives, tol, as_json):
     sys.exit(0 if all(r.passed for r in results) else 1)
 
 
-def _not_built(name):
-    @main.command(name=name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                  help=f"({name}: not built yet.)", add_help_option=False)
-    def stub():
-        click.echo(f"Error: `w2v {name}` is not built yet.", err=True)
-        sys.exit(2)
-
-    return stub
+MATRIX_OPTION = click.option(
+    "--matrix", type=click.Choice(["center", "outside", "sum"]), default="center", show_default=True,
+    help="Which vectors of a model.npz: center (v), outside (u) or their sum.",
+)
 
 
-for _name in ("embed", "plot-pca"):
-    _not_built(_name)
+def _load_vectors(path, matrix):
+    from w2vcli.vectors import WordVectors
+
+    return WordVectors.load(path, matrix=matrix)
+
+
+@main.command()
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1)
+@click.option("--neighbors", "-n", type=click.IntRange(min=1), help="Print each word's K nearest words.")
+@click.option("--analogy", nargs=3, metavar="A B C", help='Best answers to "A is to B as C is to ?".')
+@click.option("--topn", type=click.IntRange(min=1), default=5, show_default=True, help="Answers for --analogy.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write the words' vectors in word2vec format (binary when FILE ends in .bin).")
+@MATRIX_OPTION
+def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matrix):
+    """Look words up in VECTORS (word2vec text or binary, or model.npz).
+
+    Prints each WORD's vector; with --neighbors K its K nearest words by cosine instead; with --analogy A B C the
+    words closest to B - A + C (3CosAdd, question words excluded).
+
+    \b
+    Examples:
+      w2v embed runs/toy/vectors.txt cat dog
+      w2v embed runs/toy/vectors.txt cat --neighbors 5
+      w2v embed runs/toy/vectors.bin --analogy king queen man
+    """
+    from w2vcli.errors import ConfigError
+
+    if not words and not analogy:
+        raise ConfigError("give at least one WORD, or --analogy A B C")
+    vectors = _load_vectors(vectors_path, matrix)
+    for word in words:
+        vectors.row(word)  # every unknown word is an error before anything prints
+    result = {}
+    if neighbors:
+        result["neighbors"] = {w: vectors.most_similar([w], topn=neighbors) for w in words}
+    elif words:
+        result["vectors"] = {w: vectors.vector(w).tolist() for w in words}
+    if analogy:
+        a, b, c = analogy
+        result["analogy"] = {"question": [a, b, c], "answers": vectors.analogy(a, b, c, topn=topn)}
+    if out_path and words:
+        vectors.subset(list(dict.fromkeys(words))).save(out_path)
+    if as_json:
+        flat = result["neighbors"] if list(result) == ["neighbors"] else result
+        flat = result["vectors"] if list(result) == ["vectors"] else flat
+        click.echo(json.dumps(flat, ensure_ascii=False))
+        return
+    for word, vector in result.get("vectors", {}).items():
+        click.echo(word + " " + " ".join(f"{v:.6f}" for v in vector))
+    for word, pairs in result.get("neighbors", {}).items():
+        click.echo(f"{word}:")
+        for neighbour, cosine in pairs:
+            click.echo(f"  {neighbour:<20} {cosine:.4f}")
+    if "analogy" in result:
+        a, b, c = analogy
+        click.echo(f"{a} is to {b} as {c} is to:")
+        for answer, cosine in result["analogy"]["answers"]:
+            click.echo(f"  {answer:<20} {cosine:.4f}")
+    if out_path and words:
+        click.echo(f"wrote {len(set(words))} vectors to {out_path}", err=True)
+
+
+@main.command("plot-pca")
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.option("--words", "words_csv", help="Comma-separated words to plot.")
+@click.option("--words-file", type=click.Path(dir_okay=False), help="File of words to plot, one per line.")
+@click.option("--groups", "groups_file", type=click.Path(dir_okay=False),
+              help="YAML mapping group -> list of words: one colour per group (its words are plotted too).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="PNG file to write.")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="pca (linear, axes show explained variance) or tsne (non-linear: distances between "
+                   "clusters and cluster sizes mean nothing, and it changes with the seed and perplexity).")
+@MATRIX_OPTION
+def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method, matrix):
+    """Project chosen words' vectors to 2-D and write a labelled PNG (no display needed).
+
+    Words come from --words, --words-file and --groups; by default the classic assignment's list (great, cool,
+    ... coffee, tea) where those words are in the vocabulary, else the most frequent words. Unknown words are
+    skipped with a warning; fewer than two known words is an error.
+
+    \b
+    Example:
+      w2v plot-pca runs/toy/vectors.txt --groups corpora/toy_groups.yaml --out toy.png
+    """
+    from w2vcli.plot import choose_plot_words, plot_words_2d, read_groups, read_word_list
+
+    vectors = _load_vectors(vectors_path, matrix)
+    groups = read_groups(groups_file) if groups_file else None
+    requested = []
+    if words_csv:
+        requested += [w.strip() for w in words_csv.split(",") if w.strip()]
+    if words_file:
+        requested += read_word_list(words_file)
+    words, unknown = choose_plot_words(vectors.words, requested, groups)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        click.echo(f"Warning: skipped {len(unknown)} word(s) not in the vocabulary: {shown}", err=True)
+    plot_words_2d(words, vectors.subset(words).vectors, out_path, title=f"{method.upper()} of {vectors_path}",
+                  groups=groups, method=method)
+    click.echo(f"wrote {out_path} ({len(words)} words)")
+
+
+@main.command()
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.option("--pairs", type=click.Path(dir_okay=False), help="Word-pair similarity file (word1 TAB word2 TAB score).")
+@click.option("--analogies", type=click.Path(dir_okay=False), help="Analogy file (`: section`, then `a b c d`).")
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=300000, show_default=True,
+              help="Use only the first N (most frequent) words.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@MATRIX_OPTION
+def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, matrix):
+    """Score VECTORS on word-pair similarity and/or analogies, with gensim's conventions.
+
+    Pairs: Spearman and Pearson correlation of cosine with the human scores, and the percentage of pairs with
+    an unknown word (skipped). Analogies: accuracy by 3CosAdd, overall and per `: section`. Words are compared
+    case-insensitively; malformed lines are skipped and counted.
+
+    \b
+    Example:
+      w2v evaluate runs/sst/vectors.txt --pairs simlex999.txt
+    """
+    from w2vcli.errors import ConfigError
+    from w2vcli.evaluate import evaluate_word_analogies, evaluate_word_pairs
+
+    if not pairs and not analogies:
+        raise ConfigError("give --pairs FILE and/or --analogies FILE")
+    vectors = _load_vectors(vectors_path, matrix)
+    report = {}
+    if pairs:
+        report["pairs"] = evaluate_word_pairs(vectors, pairs, restrict_vocab)
+    if analogies:
+        report["analogies"] = evaluate_word_analogies(vectors, analogies, restrict_vocab)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    if pairs:
+        r = report["pairs"]
+        click.echo(f"pairs {pairs}: spearman {r['spearman']:.4f}  pearson {r['pearson']:.4f}  "
+                   f"oov {r['oov_ratio']:.1f}%  ({r['pairs_used']} pairs used, {r['skipped_lines']} lines skipped)")
+    if analogies:
+        r = report["analogies"]
+        click.echo(f"analogies {analogies}: accuracy {r['accuracy']:.4f} ({r['correct']}/{r['total']}), "
+                   f"oov {r['oov_ratio']:.1f}%")
+        for section in r["sections"]:
+            click.echo(f"  {section['section']:<30} {section['accuracy']:.4f} ({section['correct']}/{section['total']})")

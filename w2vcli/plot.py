@@ -98,3 +98,38 @@ def plot_words_2d(
     axes.set_title(title)
     axes.grid(alpha=0.3)
     save_figure(figure, path)
+
+
+def choose_plot_words(vocab_words: list[str], requested: list[str], groups: dict | None) -> tuple[list, list]:
+    """(known words to plot, unknown words skipped): the requested and grouped words, else the default list."""
+    wanted = list(dict.fromkeys(requested + [w for members in (groups or {}).values() for w in members]))
+    if not wanted:
+        return default_plot_words(vocab_words), []
+    known = set(vocab_words)
+    return [w for w in wanted if w in known], [w for w in wanted if w not in known]
+
+
+def read_word_list(path) -> list[str]:
+    """Words from a file, one per line (blank lines and `#` comments skipped)."""
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise W2VError(f"word list {path} cannot be read: {getattr(err, 'strerror', None) or err}") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_groups(path) -> dict[str, list[str]]:
+    """A YAML mapping of group name -> list of words."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(open(path, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise W2VError(f"groups file {path} cannot be read: {getattr(err, 'strerror', None) or err}") from None
+    except yaml.YAMLError as err:
+        raise W2VError(f"groups file {path}: invalid YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(words, list) and all(isinstance(w, (str, int, float)) for w in words) for words in data.values()
+    ):
+        raise W2VError(f"groups file {path} must map each group name to a list of words")
+    return {str(name): [str(w) for w in words] for name, words in data.items()}

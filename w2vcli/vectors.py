@@ -1,10 +1,244 @@
-"""Word vectors on disk: the word2vec text and binary formats (as the C tool and gensim write them)."""
+"""Word vectors: one class with the word2vec text/binary formats and model.npz, cosine neighbours and analogies.
+
+Formats (recognised from the file's bytes, whatever its name):
+  text    header `V d`, then V lines `word v1 ... vd`
+  binary  header `V d\\n`, then V records: word's UTF-8 bytes, a space, d little-endian float32, and a newline
+          in the C tool's layout (gensim writes none; white space before a word is skipped, so both read)
+  npz     w2vcli's model.npz: center_vectors, outside_vectors (V, d), words (V,), counts (V,)
+"""
 from __future__ import annotations
+
+import difflib
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
 from w2vcli.atomic import atomic_write
 from w2vcli.errors import W2VError
+
+MATRICES = ("center", "outside", "sum")  # which vectors of a model.npz to use
+
+
+class WordVectors:
+    """Words in order, an index, a (V, d) float32 matrix, and its unit-normalised copy made once when needed."""
+
+    def __init__(self, words: list[str], vectors: np.ndarray, source: str = "vectors"):
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)  # (V, d)
+        if vectors.ndim != 2 or len(words) != len(vectors):
+            raise W2VError(f"{source}: {len(words)} words but a vector matrix of shape {vectors.shape}")
+        self.words = list(words)
+        self.vectors = vectors
+        self.source = source
+        self.index = {}
+        for i, word in enumerate(self.words):
+            self.index.setdefault(word, i)  # a repeated word: the first (most frequent) row wins
+        self._unit = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    @property
+    def unit_vectors(self) -> np.ndarray:
+        """Rows scaled to length 1 (a zero row stays zero), (V, d) float32; computed on first use."""
+        if self._unit is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)  # (V, 1)
+            self._unit = self.vectors / np.where(norms == 0, 1, norms)
+        return self._unit
+
+    # -- looking words up ---------------------------------------------------------------------------------------
+
+    def row(self, word: str) -> int:
+        """The row of word; a W2VError naming it (and close spellings) when it is not in the vocabulary."""
+        try:
+            return self.index[word]
+        except KeyError:
+            raise W2VError(unknown_word_message(word, self.words, self.source)) from None
+
+    def vector(self, word: str) -> np.ndarray:
+        return self.vectors[self.row(word)]  # (d,)
+
+    def similarity(self, word_a: str, word_b: str) -> float:
+        """cos(a, b) = a·b / (|a| |b|)."""
+        return float(self.unit_vectors[self.row(word_a)] @ self.unit_vectors[self.row(word_b)])
+
+    def most_similar(self, positive=(), negative=(), topn: int = 10, restrict_vocab: int | None = None):
+        """The topn words closest by cosine to the normalised mean of the positive words' unit vectors minus the
+        negative words' (3CosAdd for analogies), the query words themselves excluded: [(word, cosine), ...]."""
+        positive, negative = list(positive), list(negative)
+        if not positive and not negative:
+            raise W2VError("most_similar needs at least one word")
+        rows = [self.row(w) for w in positive + negative]
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)  # (n,)
+        mean = weights @ self.unit_vectors[rows] / len(rows)  # (d,)
+        norm = np.linalg.norm(mean)
+        mean = mean / norm if norm > 0 else mean
+        candidates = self.unit_vectors[:restrict_vocab] if restrict_vocab else self.unit_vectors
+        cosines = candidates @ mean  # (V',)
+        order = np.argsort(-cosines, kind="stable")[: topn + len(rows)]
+        excluded = set(rows)
+        return [(self.words[i], float(cosines[i])) for i in order if i not in excluded][:topn]
+
+    def analogy(self, a: str, b: str, c: str, topn: int = 1):
+        """Answers to "a is to b as c is to ?" by 3CosAdd: closest to b - a + c, excluding a, b and c."""
+        return self.most_similar(positive=[b, c], negative=[a], topn=topn)
+
+    def subset(self, words: list[str]) -> "WordVectors":
+        """The given words' vectors, in the given order."""
+        return WordVectors(words, self.vectors[[self.row(w) for w in words]], self.source)
+
+    # -- files --------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path, matrix: str = "center") -> "WordVectors":
+        """Read word2vec text or binary, or a model.npz (`matrix`: center, outside or their sum)."""
+        path = Path(path)
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+        except FileNotFoundError:
+            raise W2VError(f"vector file {path} does not exist") from None
+        except IsADirectoryError:
+            raise W2VError(f"vector file {path} is a folder; give vectors.txt, vectors.bin or model.npz") from None
+        except OSError as err:
+            raise W2VError(f"vector file {path} cannot be read: {err.strerror}") from None
+        if not head:
+            raise W2VError(f"vector file {path} is empty")
+        if head == b"PK\x03\x04":
+            return _load_npz(path, matrix)
+        return _load_word2vec(path)
+
+    def save(self, path, binary: bool | None = None) -> None:
+        """Write word2vec format: binary when `binary` is True (or None and the name ends in .bin), else text."""
+        if binary is None:
+            binary = str(path).endswith(".bin")
+        (save_word2vec_binary if binary else save_word2vec_text)(path, self.words, self.vectors)
+
+
+def unknown_word_message(word: str, words: list[str], source: str) -> str:
+    """`'wrod' is not in the vocabulary of SOURCE (did you mean 'word'?)`, the hint only where cheap to find."""
+    pool = [w for w in words[:200_000] if abs(len(w) - len(word)) <= 2 and w[:1] == word[:1]]
+    close = difflib.get_close_matches(word, pool, n=3, cutoff=0.75) if len(pool) < 20_000 else []
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    return f"{word!r} is not in the vocabulary of {source}{hint}"
+
+
+# -- readers ----------------------------------------------------------------------------------------------------
+
+
+def _parse_header(line: bytes, path) -> tuple[int, int]:
+    parts = line.split()
+    try:
+        count, dim = int(parts[0]), int(parts[1])
+        if len(parts) != 2 or count < 0 or dim < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        shown = line[:60].decode("utf-8", errors="replace").strip()
+        raise W2VError(f"{path}: line 1 should be the header `<words> <dimensions>`, found {shown!r}") from None
+    return count, dim
+
+
+def _load_word2vec(path: Path) -> WordVectors:
+    data = path.read_bytes()
+    newline = data.find(b"\n")
+    if newline < 0:
+        raise W2VError(f"{path}: no header line `<words> <dimensions>`")
+    count, dim = _parse_header(data[:newline], path)
+    body = data[newline + 1:]
+    if _looks_like_text(body, dim):
+        return _parse_text(body, count, dim, path)
+    return _parse_binary(body, count, dim, path)
+
+
+def _looks_like_text(body: bytes, dim: int) -> bool:
+    """True when the first record reads as a text line `word v1 ... vd`."""
+    first = body.split(b"\n", 1)[0]
+    try:
+        parts = first.decode("utf-8").split()
+        if len(parts) != dim + 1:
+            return False
+        [float(value) for value in parts[1:]]
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return True
+
+
+def _parse_text(body: bytes, count: int, dim: int, path) -> WordVectors:
+    lines = body.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) != count:
+        more_or_fewer = "fewer" if len(lines) < count else "more"
+        raise W2VError(f"{path}: the header says {count} words but the file has {len(lines)} ({more_or_fewer} lines)")
+    words = []
+    vectors = np.empty((count, dim), dtype=np.float32)  # (V, d)
+    for i, raw in enumerate(lines):
+        line_number = i + 2
+        try:
+            parts = raw.decode("utf-8").rstrip("\r").split(" ")
+        except UnicodeDecodeError:
+            raise W2VError(f"{path}:{line_number}: bytes that are not UTF-8") from None
+        parts = [p for p in parts if p]
+        if len(parts) != dim + 1:
+            raise W2VError(f"{path}:{line_number}: expected a word and {dim} values, found {len(parts) - 1} values")
+        try:
+            vectors[i] = np.array(parts[1:], dtype=np.float32)
+        except ValueError:
+            raise W2VError(f"{path}:{line_number}: a value of {parts[0]!r} is not a number") from None
+        words.append(parts[0])
+    return WordVectors(words, vectors, str(path))
+
+
+def _parse_binary(body: bytes, count: int, dim: int, path) -> WordVectors:
+    words = []
+    vectors = np.empty((count, dim), dtype=np.float32)  # (V, d)
+    record_bytes = 4 * dim
+    position = 0
+    for i in range(count):
+        while position < len(body) and body[position:position + 1] in (b"\n", b" ", b"\r", b"\t"):
+            position += 1  # the C tool's newline after each vector
+        space = body.find(b" ", position)
+        if space < 0 or space + 1 + record_bytes > len(body):
+            raise W2VError(f"{path}: record {i + 1} of {count} is truncated (the header says {count} words)")
+        try:
+            word = body[position:space].decode("utf-8")
+        except UnicodeDecodeError:
+            raise W2VError(f"{path}: record {i + 1}: the word is not UTF-8 (is this a word2vec file?)") from None
+        if not word or len(word) > 1000:
+            raise W2VError(f"{path}: record {i + 1} has no proper word (is this a word2vec file?)")
+        vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
+        words.append(word)
+        position = space + 1 + record_bytes
+    if body[position:].strip():
+        raise W2VError(f"{path}: data after the {count} records the header announces")
+    return WordVectors(words, vectors, str(path))
+
+
+def _load_npz(path: Path, matrix: str) -> WordVectors:
+    if matrix not in MATRICES:
+        raise W2VError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            words = [str(w) for w in data["words"]]
+            center, outside = data["center_vectors"], data["outside_vectors"]
+    except KeyError as err:
+        raise W2VError(f"{path}: not a w2vcli model.npz (no {err})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise W2VError(f"{path}: unreadable model.npz ({type(err).__name__})") from None
+    if center.shape != outside.shape or center.ndim != 2:
+        raise W2VError(f"{path}: center and outside vectors differ in shape")
+    vectors = {"center": center, "outside": outside, "sum": center + outside}[matrix]
+    return WordVectors(words, vectors, str(path))
+
+
+# -- writers ----------------------------------------------------------------------------------------------------
 
 
 def _check_words(words) -> None:
