@@ -182,16 +182,14 @@ def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matr
     if neighbors:
         result["neighbors"] = {w: vectors.most_similar([w], topn=neighbors) for w in words}
     elif words:
-        result["vectors"] = {w: vectors.vector(w).tolist() for w in words}
+        result["vectors"] = {w: [float(str(v)) for v in vectors.vector(w)] for w in words}  # float32 digits
     if analogy:
         a, b, c = analogy
         result["analogy"] = {"question": [a, b, c], "answers": vectors.analogy(a, b, c, topn=topn)}
     if out_path and words:
         vectors.subset(list(dict.fromkeys(words))).save(out_path)
-    if as_json:
-        flat = result["neighbors"] if list(result) == ["neighbors"] else result
-        flat = result["vectors"] if list(result) == ["vectors"] else flat
-        click.echo(json.dumps(flat, ensure_ascii=False))
+    if as_json:  # one section alone is printed bare: {"word": [...]}; several are keyed by section
+        click.echo(json.dumps(next(iter(result.values())) if len(result) == 1 else result, ensure_ascii=False))
         return
     for word, vector in result.get("vectors", {}).items():
         click.echo(word + " " + " ".join(f"{v:.6f}" for v in vector))
