@@ -125,16 +125,14 @@ def _train_loop(engine: Engine, state: TrainState, history: list, config, checkp
     try:
         for report in engine.run(state):
             if not math.isfinite(report.loss):
-                raise W2VError(
-                    f"loss became {report.loss} at step {report.step:,} with lr {report.lr:g}: training diverged; "
-                    f"try a lower --lr (e.g. {report.lr / 10:g}). The last good checkpoint is kept in "
-                    f"{out_dir / 'checkpoints'}"
-                )
+                raise _diverged(report, f"loss became {report.loss}", out_dir)
             running = report.loss if state.running_loss is None else 0.95 * state.running_loss + 0.05 * report.loss
             state.running_loss = running
             if report.step % log_every == 0 or report.step == engine.total_steps:
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
             if config.checkpoint_every and report.step % config.checkpoint_every == 0:
+                if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
+                    raise _diverged(report, "the vectors became NaN or infinite", out_dir)  # never checkpoint them
                 checkpoint()
             if report.step % 50 == 0 or report.step == engine.total_steps:
                 rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
@@ -149,6 +147,13 @@ def _train_loop(engine: Engine, state: TrainState, history: list, config, checkp
                 )
     finally:
         bar.close()
+
+
+def _diverged(report, what: str, out_dir: Path) -> W2VError:
+    return W2VError(
+        f"{what} at step {report.step:,} with lr {report.lr:g}: training diverged; try a lower --lr "
+        f"(e.g. {report.lr / 10:g}). The last good checkpoint is kept in {out_dir / 'checkpoints'}"
+    )
 
 
 class _StopFlag:

@@ -100,7 +100,10 @@ class NumpyEngine(Engine):
             positions = self.batch_positions(state, view, step)  # (B,)
             lr = self.learning_rate(step)
             window_id, context_pos = window_pairs(state.rng, positions, view.start, view.end, self.config.window)
-            loss, num_windows = self.sgd_step(state, view.tokens[positions], window_id, view.tokens[context_pos], lr)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a NaN loss; train.py stops it
+                loss, num_windows = self.sgd_step(
+                    state, view.tokens[positions], window_id, view.tokens[context_pos], lr
+                )
             state.step += 1
             state.words_done += num_windows
             yield StepReport(step=state.step, loss=loss, lr=lr, words=num_windows)
