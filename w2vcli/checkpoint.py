@@ -66,10 +66,19 @@ def load_checkpoint(path) -> tuple[TrainState, np.ndarray, dict]:
             history = data["history"]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:  # torn or foreign file
         raise W2VError(f"checkpoint {path} is unreadable ({type(err).__name__})") from None
-    if meta.get("format_version") != FORMAT_VERSION or center_vectors.shape != outside_vectors.shape:
+    required = ("format_version", "step", "words_done", "running_loss", "rng_state", "config", "vocab_fingerprint")
+    if (
+        not isinstance(meta, dict)
+        or any(key not in meta for key in required)
+        or meta["format_version"] != FORMAT_VERSION
+        or center_vectors.shape != outside_vectors.shape
+    ):
         raise W2VError(f"checkpoint {path} is not a w2vcli checkpoint of this version")
     rng = np.random.default_rng()
-    rng.bit_generator.state = meta["rng_state"]
+    try:
+        rng.bit_generator.state = meta["rng_state"]
+    except (TypeError, ValueError, KeyError):
+        raise W2VError(f"checkpoint {path} holds an unusable random state") from None
     state = TrainState(
         center_vectors, outside_vectors, meta["step"], rng, meta["words_done"], meta["running_loss"]
     )

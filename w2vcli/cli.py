@@ -150,7 +150,7 @@ def _load_vectors(path, matrix):
 
 
 @main.command()
-@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path())
 @click.argument("words", nargs=-1)
 @click.option("--neighbors", "-n", type=click.IntRange(min=1), help="Print each word's K nearest words.")
 @click.option("--analogy", nargs=3, metavar="A B C", help='Best answers to "A is to B as C is to ?".')
@@ -207,7 +207,7 @@ def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matr
 
 
 @main.command("plot-pca")
-@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path())
 @click.option("--words", "words_csv", help="Comma-separated words to plot.")
 @click.option("--words-file", type=click.Path(dir_okay=False), help="File of words to plot, one per line.")
 @click.option("--groups", "groups_file", type=click.Path(dir_okay=False),
@@ -247,7 +247,7 @@ def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method,
 
 
 @main.command()
-@click.argument("vectors_path", metavar="VECTORS", type=click.Path(dir_okay=False))
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path())
 @click.option("--pairs", type=click.Path(dir_okay=False), help="Word-pair similarity file (word1 TAB word2 TAB score).")
 @click.option("--analogies", type=click.Path(dir_okay=False), help="Analogy file (`: section`, then `a b c d`).")
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=300000, show_default=True,

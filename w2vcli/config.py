@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import re
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,11 +64,11 @@ class TrainConfig:
         for key in ("min_count", "negative", "checkpoint_every"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{key} must be 0 or more (got {getattr(self, key)})")
-        if self.lr <= 0:
-            raise ConfigError(f"lr must be greater than 0 (got {self.lr})")
+        if not 0 < self.lr < math.inf:  # also rejects NaN
+            raise ConfigError(f"lr must be a number greater than 0 (got {self.lr})")
         if self.min_lr is not None and not 0 <= self.min_lr <= self.lr:
             raise ConfigError(f"min_lr must be between 0 and lr={self.lr} (got {self.min_lr})")
-        if self.sample < 0:
+        if not 0 <= self.sample < math.inf:
             raise ConfigError(f"sample must be 0 or more (got {self.sample})")
         if self.max_vocab is not None and self.max_vocab < 2:
             raise ConfigError(f"max_vocab must be at least 2 (got {self.max_vocab})")
@@ -91,7 +94,7 @@ def field_type(name: str):
     """(base type or tuple of Literal choices, whether None is allowed) of a config key."""
     hint = _HINTS[name]
     optional = False
-    if typing.get_origin(hint) is typing.Union:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # Optional[X] and X | None alike
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         hint, optional = args[0], True
     if typing.get_origin(hint) is Literal:
@@ -127,6 +130,15 @@ def check_types(config: TrainConfig) -> None:
             raise ConfigError(f"{name} must be {wanted} (got {value!r})")
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, also reading `1e-5` (no dot) as a number, as YAML 1.2 does."""
+
+
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
 def read_config_file(path) -> dict:
     """The key/value pairs of a YAML config file, keys checked against TrainConfig (values checked later)."""
     path = Path(path)
@@ -137,7 +149,7 @@ def read_config_file(path) -> dict:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"config file {path} cannot be read: {err}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ConfigLoader)
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""

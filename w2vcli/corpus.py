@@ -70,6 +70,10 @@ class Corpus:
                         f"{file}:{line_number}: bytes that are not UTF-8 (at byte {err.start} of the line); "
                         "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`"
                     ) from None
+                if line_number == 1:
+                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
+                if not line.strip():
+                    continue
                 if is_sst:
                     if line_number == 1 and line.strip() == SST_HEADER:
                         continue
@@ -86,5 +90,5 @@ class Corpus:
 def _has_sst_header(file: Path) -> bool:
     """True when the file's first line is the treebank's header."""
     with open(file, "rb") as handle:
-        first = handle.readline(len(SST_HEADER) + 3)
-    return first.decode("utf-8", errors="replace").strip() == SST_HEADER
+        first = handle.readline(len(SST_HEADER) + 6)
+    return first.decode("utf-8", errors="replace").removeprefix("\ufeff").strip() == SST_HEADER

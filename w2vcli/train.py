@@ -93,7 +93,10 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     fingerprint = vocab_fingerprint(vocab)
     config_dict = dataclasses.asdict(config)
     if resume:
-        state, history, meta = latest_checkpoint(out_dir / "checkpoints")
+        found = latest_checkpoint(out_dir / "checkpoints")
+        if found is None:
+            raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no readable checkpoint")
+        state, history, meta = found
         if meta["vocab_fingerprint"] != fingerprint:
             raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
         history = [tuple(row) for row in history]

@@ -157,17 +157,21 @@ def _load_word2vec(path: Path) -> WordVectors:
     return _parse_binary(body, count, dim, path)
 
 
+_NUMBER_CHARS = frozenset("0123456789.+-eEinfaINFA")  # what printed numbers are made of
+
+
 def _looks_like_text(body: bytes, dim: int) -> bool:
-    """True when the first record reads as a text line `word v1 ... vd`."""
-    first = body.split(b"\n", 1)[0]
+    """True when the first record reads as a text line: UTF-8 with no control characters, a word, then either
+    d values or only number-like tokens. Raw float32 bytes essentially never pass, and a text file with a
+    malformed first row is still read (and reported) as text."""
     try:
-        parts = first.decode("utf-8").split()
-        if len(parts) != dim + 1:
-            return False
-        [float(value) for value in parts[1:]]
-    except (UnicodeDecodeError, ValueError):
+        first = body.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
         return False
-    return True
+    if any(ch < " " and ch not in "\t\r" for ch in first):
+        return False
+    values = first.split()[1:]
+    return bool(values) and (len(values) == dim or all(set(v) <= _NUMBER_CHARS for v in values))
 
 
 def _parse_text(body: bytes, count: int, dim: int, path) -> WordVectors:

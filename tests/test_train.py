@@ -1,0 +1,401 @@
+"""Tests of `w2v train`: the output files, seeded determinism, divergence, atomic outputs, the CLI, and the
+acceptance test that the planted groups of corpora/toy.txt are learned."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import math
+from collections import Counter
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import w2vcli.train as train_module
+from w2vcli.cli import main
+from w2vcli.config import TrainConfig, read_config_file, resolve_config
+from w2vcli.engines.base import StepReport
+from w2vcli.errors import W2VError
+from w2vcli.train import HISTORY_COLUMNS, train
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]
+
+
+def load_make_toy():
+    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_tiny_corpus(folder: Path, sentences: int = 2000, seed: int = 3) -> Path:
+    path = folder / "tiny.txt"
+    path.write_text("\n".join(load_make_toy().generate(sentences, seed=seed)) + "\n", encoding="utf-8")
+    return path
+
+
+def quiet_config(corpus, **options) -> TrainConfig:
+    settings = dict(corpus=str(corpus), dim=10, epochs=1, checkpoint_every=100, quiet=True)
+    settings.update(options)
+    return TrainConfig(**settings)
+
+
+def silent(message):
+    pass
+
+
+def read_text_vectors(path: Path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    count, dim = map(int, lines[0].split(" "))
+    words = [line.split(" ")[0] for line in lines[1:]]
+    rows = np.array([[np.float32(v) for v in line.split(" ")[1:]] for line in lines[1:]], dtype=np.float32)
+    assert len(words) == count and rows.shape == (count, dim)
+    return words, rows
+
+
+def read_binary_vectors(path: Path):
+    data = path.read_bytes()
+    header, _, rest = data.partition(b"\n")
+    count, dim = map(int, header.split(b" "))
+    words, rows, at = [], [], 0
+    for _ in range(count):
+        space = rest.index(b" ", at)
+        words.append(rest[at:space].decode("utf-8"))
+        rows.append(np.frombuffer(rest[space + 1 : space + 1 + 4 * dim], dtype="<f4"))
+        at = space + 1 + 4 * dim
+        assert rest[at : at + 1] == b"\n"
+        at += 1
+    assert at == len(rest)
+    return words, np.array(rows, dtype=np.float32)
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype == np.float32 and a.shape == b.shape and np.array_equal(
+        a.view(np.uint32), b.view(np.uint32)
+    )
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files of atomic_write (.NAME.XXXX.tmp) left anywhere under folder."""
+    return sorted(str(p) for p in folder.rglob("*.tmp"))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    corpus = write_tiny_corpus(folder)
+    config = quiet_config(corpus)
+    out = folder / "out"
+    result = train(config, out, log=silent)
+    return corpus, config, out, result
+
+
+# ------------------------------------------------------------------------------------------------ the outputs
+
+
+def test_train_writes_every_output(tiny_run):
+    corpus, config, out, result = tiny_run
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "checkpoints").is_dir()
+    checkpoints = sorted(p.name for p in (out / "checkpoints").iterdir())
+    total = result.state.step
+    assert checkpoints[-1] == f"step-{total:09d}.npz"  # the final state is checkpointed
+    assert leftovers(out) == []
+    assert result.out_dir == out
+
+
+def test_total_steps_of_the_run(tiny_run):
+    corpus, config, out, result = tiny_run
+    counts = Counter(corpus.read_text(encoding="utf-8").lower().split())
+    tokens = sum(c for c in counts.values() if c >= config.min_count)
+    assert tokens == result.vocab.total
+    assert result.state.step == math.ceil(tokens / config.batch_size) * config.epochs
+
+
+def test_vocabulary_is_most_frequent_first_and_model_npz_matches_it(tiny_run):
+    corpus, config, out, result = tiny_run
+    counter = Counter(w for line in corpus.read_text(encoding="utf-8").splitlines() for w in line.lower().split())
+    want = [(w, c) for w, c in counter.most_common() if c >= config.min_count]
+    assert result.vocab.words == [w for w, _ in want]
+    with np.load(out / "model.npz") as model:
+        assert sorted(model.files) == ["center_vectors", "counts", "outside_vectors", "words"]
+        assert model["words"].tolist() == [w for w, _ in want]
+        assert model["counts"].tolist() == [c for _, c in want]
+        assert model["center_vectors"].dtype == np.float32
+        assert model["center_vectors"].shape == (len(want), config.dim)
+        assert model["outside_vectors"].shape == (len(want), config.dim)
+        assert np.array_equal(model["center_vectors"], result.state.center_vectors.astype(np.float32))
+        assert np.array_equal(model["outside_vectors"], result.state.outside_vectors.astype(np.float32))
+    assert np.all(np.diff(result.vocab.counts) <= 0)
+
+
+def test_vectors_txt_and_bin_equal_model_npz_bit_for_bit(tiny_run):
+    corpus, config, out, result = tiny_run
+    with np.load(out / "model.npz") as model:
+        words, center = model["words"].tolist(), model["center_vectors"]
+    header = (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert header == f"{len(words)} {config.dim}"
+    assert (out / "vectors.bin").read_bytes().startswith(f"{len(words)} {config.dim}\n".encode())
+    assert words[0] == "the"  # the most frequent word of the toy corpus comes first
+    for reader, name in ((read_text_vectors, "vectors.txt"), (read_binary_vectors, "vectors.bin")):
+        got_words, got = reader(out / name)
+        assert got_words == words, name
+        assert same_bits(got, center), name
+
+
+def test_gensim_loads_vectors_txt_and_bin_identically(tiny_run):
+    from gensim.models import KeyedVectors
+
+    corpus, config, out, result = tiny_run
+    with np.load(out / "model.npz") as model:
+        words, center = model["words"].tolist(), model["center_vectors"]
+    text = KeyedVectors.load_word2vec_format(str(out / "vectors.txt"))
+    binary = KeyedVectors.load_word2vec_format(str(out / "vectors.bin"), binary=True)
+    assert list(text.index_to_key) == words
+    assert list(binary.index_to_key) == words
+    assert same_bits(text.vectors, center)
+    assert same_bits(binary.vectors, center)
+
+
+def test_loss_csv(tiny_run):
+    corpus, config, out, result = tiny_run
+    with open(out / "loss.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["step", "loss", "step_loss", "lr", "words"] == list(HISTORY_COLUMNS)
+    body = np.array(rows[1:], dtype=float)
+    total = result.state.step
+    assert len(body) == total  # a row per step: fewer than 20,000 steps
+    assert body[:, 0].tolist() == list(range(1, total + 1))
+    assert int(body[-1, 0]) == total
+    assert body[0, 3] == config.lr
+    assert np.all(np.diff(body[:, 3]) < 0)  # the epochs schedule decays
+    assert np.all(np.diff(body[:, 4]) > 0) and int(body[-1, 4]) == result.state.words_done
+    assert body[0, 1] == body[0, 2]  # the running loss starts at the first step's loss
+    running = body[0, 2]
+    for row in body[1:]:  # then 0.95 old + 0.05 new (to the 6 decimals written)
+        running = 0.95 * running + 0.05 * row[2]
+        assert row[1] == pytest.approx(running, abs=1e-5)
+    assert body[-1, 1] == pytest.approx(result.state.running_loss, abs=1e-6)
+    assert body[-1, 1] < body[0, 1]  # it learned something
+    np.testing.assert_allclose(body, result.history, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["loss.png", "pca.png"])
+def test_plots_are_valid_pngs_at_least_640_by_480(tiny_run, name):
+    corpus, config, out, result = tiny_run
+    path = out / name
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = matplotlib.image.imread(str(path))
+    height, width = image.shape[:2]
+    assert width >= 640 and height >= 480
+    assert image.std() > 0  # not a blank picture
+
+
+def test_config_yaml_reproduces_the_run_config(tiny_run):
+    corpus, config, out, result = tiny_run
+    text = (out / "config.yaml").read_text(encoding="utf-8")
+    assert text.startswith("#")
+    assert resolve_config(read_config_file(out / "config.yaml")) == config
+
+
+# ------------------------------------------------------------------------------------------------ determinism
+
+
+def test_same_seed_same_vectors_other_seed_other_vectors(tmp_path):
+    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    runs = {}
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        runs[name] = train(quiet_config(corpus, seed=seed, epochs=2), tmp_path / name, log=silent)
+    assert np.array_equal(runs["a"].state.center_vectors, runs["b"].state.center_vectors)
+    assert np.array_equal(runs["a"].state.outside_vectors, runs["b"].state.outside_vectors)
+    assert (tmp_path / "a" / "vectors.bin").read_bytes() == (tmp_path / "b" / "vectors.bin").read_bytes()
+    assert (tmp_path / "a" / "loss.csv").read_text() == (tmp_path / "b" / "loss.csv").read_text()
+    assert not np.allclose(runs["a"].state.center_vectors, runs["c"].state.center_vectors)
+    assert (tmp_path / "a" / "vectors.bin").read_bytes() != (tmp_path / "c" / "vectors.bin").read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------- divergence
+
+
+def test_huge_learning_rate_diverges_with_a_helpful_error(tmp_path):
+    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    out = tmp_path / "out"
+    with pytest.raises(W2VError) as info:
+        train(quiet_config(corpus, dim=50, lr=1e6, checkpoint_every=5), out, log=silent)
+    message = str(info.value)
+    assert "--lr" in message and "diverged" in message
+    assert str(out / "checkpoints") in message
+    for name in ("vectors.txt", "vectors.bin", "model.npz", "loss.csv", "loss.png", "pca.png"):
+        assert not (out / name).exists(), name
+    kept = sorted((out / "checkpoints").glob("step-*.npz"))
+    assert len(kept) >= 1  # the earlier checkpoints are kept
+    assert leftovers(out) == []
+
+
+def nan_at(step: int, monkeypatch):
+    """Make train's engine report a NaN loss at `step` (the real step is still taken)."""
+    real = train_module.make_engine
+
+    def make(config, vocab, encoded):
+        engine = real(config, vocab, encoded)
+        run = engine.run
+
+        def wrapped(state):
+            for report in run(state):
+                if report.step == step:
+                    report = StepReport(report.step, float("nan"), report.lr, report.words)
+                yield report
+
+        engine.run = wrapped
+        return engine
+
+    monkeypatch.setattr(train_module, "make_engine", make)
+
+
+def test_nan_loss_stops_training_keeps_earlier_checkpoints(tmp_path, monkeypatch):
+    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    out = tmp_path / "out"
+    nan_at(25, monkeypatch)
+    with pytest.raises(W2VError) as info:
+        train(quiet_config(corpus, checkpoint_every=10), out, log=silent)
+    message = str(info.value)
+    assert "nan" in message and "step 25" in message and "--lr" in message
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step-000000010.npz", "step-000000020.npz"]
+    assert not (out / "vectors.txt").exists() and not (out / "model.npz").exists()
+    assert leftovers(out) == []
+
+
+# ---------------------------------------------------------------------------------------------- atomic outputs
+
+
+def test_failed_model_npz_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    real_savez = np.savez
+
+    def failing_savez(handle, **arrays):
+        if "counts" not in arrays:  # a checkpoint: write it for real
+            return real_savez(handle, **arrays)
+        handle.write(b"PK\x03\x04 half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", failing_savez)
+    out = tmp_path / "out"
+    with pytest.raises(OSError):
+        train(quiet_config(corpus), out, log=silent)
+    assert not (out / "model.npz").exists()
+    assert leftovers(out) == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert (out / "vectors.txt").exists()  # written before model.npz, complete
+    assert list((out / "checkpoints").glob("step-*.npz"))
+
+
+def test_failed_plot_leaves_no_partial_png(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    real_savefig = matplotlib.figure.Figure.savefig
+    calls = []
+
+    def failing_second_savefig(self, handle, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # loss.png
+            return real_savefig(self, handle, *args, **kwargs)
+        handle.write(b"\x89PNG\r\n\x1a\n truncated")  # pca.png: half written, then the disk fails
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", failing_second_savefig)
+    out = tmp_path / "out"
+    with pytest.raises(OSError):
+        train(quiet_config(corpus), out, log=silent)
+    assert len(calls) == 2
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "pca.png").exists()
+    assert leftovers(out) == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+# ------------------------------------------------------------------------------------------------------ the CLI
+
+
+def test_cli_train_quiet(tmp_path):
+    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main, ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1", "--dim", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    counts = Counter(corpus.read_text(encoding="utf-8").split())
+    steps = math.ceil(sum(c for c in counts.values() if c >= 5) / 50)  # in-vocabulary tokens / batch_size
+    assert result.stdout.startswith(f"trained {steps:,} steps in ")
+    assert "final loss" in result.stdout and f"wrote {out}/" in result.stdout
+    assert result.stderr == ""  # --quiet: no log lines, no progress bar
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    assert (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0].endswith(" 8")
+
+
+def test_cli_optional_number_options(tmp_path):
+    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main,
+        ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8", "--iterations", "30",
+         "--anneal-every", "10", "--max-vocab", "50", "--min-lr", "0.001"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("trained 30 steps in ")
+    assert (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0] == "50 8"
+
+
+def test_cli_missing_corpus_is_a_one_line_error(tmp_path):
+    missing = tmp_path / "no-such-corpus.txt"
+    result = CliRunner().invoke(main, ["train", "--out", str(tmp_path / "run"), "--quiet", "--corpus", str(missing)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(missing) in errors[0]
+    assert result.stdout == ""
+
+
+def test_cli_every_word_below_min_count(tmp_path):
+    corpus = tmp_path / "rare.txt"
+    corpus.write_text("one two three\nfour five six one\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["train", "--out", str(tmp_path / "run"), "--quiet", "--corpus", str(corpus), "--min-count", "3"]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error:")
+    assert "--min-count" in result.stderr and "'one'" in result.stderr
+
+
+# ------------------------------------------------------------------------- acceptance: planted groups are learned
+
+
+def test_default_run_learns_the_planted_groups(tmp_path):
+    groups = yaml.safe_load((ROOT / "corpora" / "toy_groups.yaml").read_text(encoding="utf-8"))
+    assert groups == load_make_toy().GROUPS
+    result = train(TrainConfig(quiet=True), tmp_path / "out", log=silent)
+    words = result.vocab.words
+    index = result.vocab.word2ind
+    vectors = result.state.center_vectors
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)  # a word is not its own neighbour
+    hits, total, per_group = 0, 0, {}
+    for name, members in groups.items():
+        assert all(w in index for w in members), name
+        ok = sum(words[int(np.argmax(similarity[index[w]]))] in members for w in members)
+        per_group[name] = ok / len(members)
+        hits, total = hits + ok, total + len(members)
+    assert hits / total >= 0.9, per_group
+    assert all(share > 0.5 for share in per_group.values()), per_group  # most words of every group
