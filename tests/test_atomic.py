@@ -79,7 +79,7 @@ def test_success_new_file_text_mode(tmp_path):
     target = tmp_path / "vectors.txt"
     with atomic_write(target, "w", encoding="utf-8") as handle:
         handle.write("héllo wörld\n")
-    assert target.read_bytes() == "héllo wörld\n".encode("utf-8")
+    assert target.read_bytes() == "héllo wörld\n".encode()
     assert mode_of(target) == 0o666 & ~current_umask()
     assert [p.name for p in tmp_path.iterdir()] == ["vectors.txt"]
 

@@ -91,5 +91,5 @@ def latest_checkpoint(folder) -> tuple[TrainState, np.ndarray, dict] | None:
         try:
             return load_checkpoint(path)
         except W2VError as err:
-            warnings.warn(f"{err}; trying an older one")
+            warnings.warn(f"{err}; trying an older one", stacklevel=2)
     return None

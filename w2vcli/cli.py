@@ -288,4 +288,5 @@ def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, matrix):
         click.echo(f"analogies {analogies}: accuracy {r['accuracy']:.4f} ({r['correct']}/{r['total']}), "
                    f"oov {r['oov_ratio']:.1f}%")
         for section in r["sections"]:
-            click.echo(f"  {section['section']:<30} {section['accuracy']:.4f} ({section['correct']}/{section['total']})")
+            counts = f"({section['correct']}/{section['total']})"
+            click.echo(f"  {section['section']:<30} {section['accuracy']:.4f} {counts}")

@@ -17,7 +17,8 @@ def check_gradient(
 ) -> float:
     """Largest relative error between f's analytic gradient and central differences, over every element of x.
 
-        numeric_i = (f(x + h e_i) - f(x - h e_i)) / 2h          error_i = |numeric_i - analytic_i| / max(1, |numeric_i|, |analytic_i|)
+        numeric_i = (f(x + h e_i) - f(x - h e_i)) / 2h
+        error_i   = |numeric_i - analytic_i| / max(1, |numeric_i|, |analytic_i|)
 
     f(x) returns (loss, grad) with grad.shape == x.shape. x is perturbed in place one element at a time and put
     back exactly. Before every call of f, the global NumPy random state and the state of each Generator in

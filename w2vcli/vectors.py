@@ -90,14 +90,14 @@ class WordVectors:
         """Answers to "a is to b as c is to ?" by 3CosAdd: closest to b - a + c, excluding a, b and c."""
         return self.most_similar(positive=[b, c], negative=[a], topn=topn)
 
-    def subset(self, words: list[str]) -> "WordVectors":
+    def subset(self, words: list[str]) -> WordVectors:
         """The given words' vectors, in the given order."""
         return WordVectors(words, self.vectors[[self.row(w) for w in words]], self.source)
 
     # -- files --------------------------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path, matrix: str = "center") -> "WordVectors":
+    def load(cls, path, matrix: str = "center") -> WordVectors:
         """Read word2vec text or binary, or a model.npz (`matrix`: center, outside or their sum)."""
         path = Path(path)
         try:
