@@ -10,8 +10,6 @@ Malformed lines are skipped and counted, as gensim does.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from w2vcli.errors import W2VError
@@ -30,7 +28,8 @@ def _case_insensitive_index(vectors: WordVectors, restrict_vocab: int) -> dict[s
 
 def _read_lines(path) -> list[str]:
     try:
-        return Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+        with open(path, encoding="utf-8") as handle:
+            return list(handle)  # split at newlines only, as gensim does (not at U+2028 and the like)
     except FileNotFoundError:
         raise W2VError(f"evaluation file {path} does not exist") from None
     except UnicodeDecodeError as err:
