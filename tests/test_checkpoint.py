@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from reference import hook_engine_reports
 
-import w2vcli.train as train_module
 from w2vcli.checkpoint import KEEP, latest_checkpoint, load_checkpoint, save_checkpoint
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig
@@ -42,22 +42,13 @@ def checkpoint_names(out: Path) -> list[str]:
 
 def interrupt_at(step: int, monkeypatch, sig=signal.SIGINT):
     """Make train's engine deliver `sig` to this process right after it finishes `step`, as Ctrl-C would."""
-    real = train_module.make_engine
 
-    def make(config, vocab, encoded):
-        engine = real(config, vocab, encoded)
-        run = engine.run
+    def deliver(report):
+        if report.step == step:
+            signal.raise_signal(sig)
+        return report
 
-        def wrapped(state):
-            for report in run(state):
-                if report.step == step:
-                    signal.raise_signal(sig)
-                yield report
-
-        engine.run = wrapped
-        return engine
-
-    monkeypatch.setattr(train_module, "make_engine", make)
+    hook_engine_reports(monkeypatch, deliver)
 
 
 def assert_same_run(a: Path, b: Path) -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
+from reference import hook_engine_reports, read_binary_vectors, read_text_vectors, same_bits
 
-import w2vcli.train as train_module
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
 from w2vcli.engines.base import StepReport
@@ -46,38 +46,6 @@ def quiet_config(corpus, **options) -> TrainConfig:
 
 def silent(message):
     pass
-
-
-def read_text_vectors(path: Path):
-    lines = path.read_text(encoding="utf-8").splitlines()
-    count, dim = map(int, lines[0].split(" "))
-    words = [line.split(" ")[0] for line in lines[1:]]
-    rows = np.array([[np.float32(v) for v in line.split(" ")[1:]] for line in lines[1:]], dtype=np.float32)
-    assert len(words) == count and rows.shape == (count, dim)
-    return words, rows
-
-
-def read_binary_vectors(path: Path):
-    data = path.read_bytes()
-    header, _, rest = data.partition(b"\n")
-    count, dim = map(int, header.split(b" "))
-    words, rows, at = [], [], 0
-    for _ in range(count):
-        space = rest.index(b" ", at)
-        words.append(rest[at:space].decode("utf-8"))
-        rows.append(np.frombuffer(rest[space + 1 : space + 1 + 4 * dim], dtype="<f4"))
-        at = space + 1 + 4 * dim
-        assert rest[at : at + 1] == b"\n"
-        at += 1
-    assert at == len(rest)
-    return words, np.array(rows, dtype=np.float32)
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype == np.float32 and a.shape == b.shape and np.array_equal(
-        a.view(np.uint32), b.view(np.uint32)
-    )
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -241,22 +209,11 @@ def test_huge_learning_rate_diverges_with_a_helpful_error(tmp_path):
 
 def nan_at(step: int, monkeypatch):
     """Make train's engine report a NaN loss at `step` (the real step is still taken)."""
-    real = train_module.make_engine
 
-    def make(config, vocab, encoded):
-        engine = real(config, vocab, encoded)
-        run = engine.run
+    def to_nan(report):
+        return StepReport(report.step, float("nan"), report.lr, report.words) if report.step == step else report
 
-        def wrapped(state):
-            for report in run(state):
-                if report.step == step:
-                    report = StepReport(report.step, float("nan"), report.lr, report.words)
-                yield report
-
-        engine.run = wrapped
-        return engine
-
-    monkeypatch.setattr(train_module, "make_engine", make)
+    hook_engine_reports(monkeypatch, to_nan)
 
 
 def test_nan_loss_stops_training_keeps_earlier_checkpoints(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ import struct
 
 import numpy as np
 import pytest
+from reference import read_binary_vectors, read_text_vectors, same_bits
 
 from w2vcli.errors import W2VError
 from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
@@ -15,40 +16,6 @@ HARD_VALUES = np.array(
     dtype=np.float32,
 )
 WORDS = ["the", "café", "naïve"]
-
-
-def read_text(path):
-    lines = path.read_text(encoding="utf-8").splitlines()
-    count, dim = map(int, lines[0].split(" "))
-    words, rows = [], []
-    for line in lines[1:]:
-        word, *values = line.split(" ")
-        assert len(values) == dim
-        words.append(word)
-        rows.append([np.float32(v) for v in values])
-    assert len(words) == count
-    return words, np.array(rows, dtype=np.float32).reshape(count, dim)
-
-
-def read_binary(path):
-    data = path.read_bytes()
-    header, _, rest = data.partition(b"\n")
-    count, dim = map(int, header.split(b" "))
-    words, rows, at = [], [], 0
-    for _ in range(count):
-        space = rest.index(b" ", at)
-        words.append(rest[at:space].decode("utf-8"))
-        rows.append(np.frombuffer(rest[space + 1 : space + 1 + 4 * dim], dtype="<f4"))
-        at = space + 1 + 4 * dim
-        assert rest[at : at + 1] == b"\n"
-        at += 1
-    assert at == len(rest)
-    return words, np.array(rows, dtype=np.float32).reshape(count, dim)
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
-    return a.shape == b.shape and np.array_equal(a.view(np.uint32), b.view(np.uint32))
 
 
 def test_binary_layout_byte_for_byte(tmp_path):
@@ -72,7 +39,7 @@ def test_text_layout(tmp_path):
 def test_text_and_binary_round_trip_bit_for_bit(tmp_path):
     save_word2vec_text(tmp_path / "v.txt", WORDS, HARD_VALUES)
     save_word2vec_binary(tmp_path / "v.bin", WORDS, HARD_VALUES)
-    for reader, name in ((read_text, "v.txt"), (read_binary, "v.bin")):
+    for reader, name in ((read_text_vectors, "v.txt"), (read_binary_vectors, "v.bin")):
         words, vectors = reader(tmp_path / name)
         assert words == WORDS
         assert same_bits(vectors, HARD_VALUES), name

@@ -1,0 +1,65 @@
+"""Shared test helpers: independent readers of the word2vec formats, and a hook into train()'s engine."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import w2vcli.train as train_module
+
+
+def read_text_vectors(path: Path):
+    """(words, (V, d) float32) from a word2vec text file, parsed independently of w2vcli.vectors."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    count, dim = map(int, lines[0].split(" "))
+    words, rows = [], []
+    for line in lines[1:]:
+        word, *values = line.split(" ")
+        assert len(values) == dim
+        words.append(word)
+        rows.append([np.float32(v) for v in values])
+    assert len(words) == count
+    return words, np.array(rows, dtype=np.float32).reshape(count, dim)
+
+
+def read_binary_vectors(path: Path):
+    """(words, (V, d) float32) from a word2vec binary file in the C tool's layout (newline after each vector)."""
+    data = Path(path).read_bytes()
+    header, _, rest = data.partition(b"\n")
+    count, dim = map(int, header.split(b" "))
+    words, rows, at = [], [], 0
+    for _ in range(count):
+        space = rest.index(b" ", at)
+        words.append(rest[at:space].decode("utf-8"))
+        rows.append(np.frombuffer(rest[space + 1 : space + 1 + 4 * dim], dtype="<f4"))
+        at = space + 1 + 4 * dim
+        assert rest[at : at + 1] == b"\n"
+        at += 1
+    assert at == len(rest)
+    return words, np.array(rows, dtype=np.float32).reshape(count, dim)
+
+
+def same_bits(a, b) -> bool:
+    """Both float32 arrays of one shape with identical bits (so -0.0 differs from 0.0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype == np.float32 and a.shape == b.shape and np.array_equal(
+        a.view(np.uint32), b.view(np.uint32)
+    )
+
+
+def hook_engine_reports(monkeypatch, on_report) -> None:
+    """Make train()'s engine pass every StepReport through on_report(report) -> report before train() sees it."""
+    real = train_module.make_engine
+
+    def make(config, vocab, encoded):
+        engine = real(config, vocab, encoded)
+        run = engine.run
+
+        def wrapped(state):
+            for report in run(state):
+                yield on_report(report)
+
+        engine.run = wrapped
+        return engine
+
+    monkeypatch.setattr(train_module, "make_engine", make)
