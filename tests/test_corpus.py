@@ -256,3 +256,44 @@ def test_real_sst_without_lowercase_has_more_types(real_sst):
     assert len(sentences) == 11855
     assert sum(len(s) for s in sentences) == 227245
     assert len({w for s in sentences for w in s}) > 19538
+
+
+def test_a_long_line_without_newline_comes_in_pieces_with_every_token(tmp_path):
+    """A 3 MB line with no newline is read in blocks: every token arrives, in order, in pieces of <= 10,000."""
+    from w2vcli.corpus import MAX_SENTENCE_TOKENS
+
+    words = [f"w{i % 977}" for i in range(600_000)]  # about 3 MB on one line
+    path = tmp_path / "long.txt"
+    path.write_text(" ".join(words), encoding="utf-8")
+    sentences = list(Corpus(path, format="text"))
+    assert [w for s in sentences for w in s] == words
+    assert max(len(s) for s in sentences) <= MAX_SENTENCE_TOKENS
+    assert len(sentences) >= 60
+
+
+def test_block_boundaries_never_split_a_token(tmp_path):
+    """With tiny blocks, every line still comes back whole or cut only at white space."""
+    from w2vcli.corpus import _read_lines
+
+    path = tmp_path / "t.txt"
+    path.write_bytes("alpha béta gamma\ndelta epsilon\n".encode())
+    pieces = list(_read_lines(path, block_size=4))
+    tokens = [t for _, raw, _ in pieces for t in raw.decode("utf-8").split()]
+    assert tokens == ["alpha", "béta", "gamma", "delta", "epsilon"]
+    assert {n for n, _, _ in pieces} == {1, 2}
+
+
+def test_binary_corpus_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(b"abc\x00\x01\x02 def\n")
+    with pytest.raises(W2VError, match=r"blob\.txt:1: a NUL byte"):
+        list(Corpus(path))
+
+
+def test_a_huge_run_without_white_space_is_an_error(tmp_path):
+    from w2vcli.corpus import _read_lines
+
+    path = tmp_path / "one-token.txt"
+    path.write_bytes(b"x" * 200)
+    with pytest.raises(W2VError, match="without white space"):
+        list(_read_lines(path, block_size=8))

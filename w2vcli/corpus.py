@@ -9,6 +9,8 @@ from w2vcli.errors import W2VError
 
 SST_HEADER = "sentence_index\tsentence"  # first line of the treebank's datasetSentences.txt
 FORMATS = ("auto", "text", "sst")
+MAX_SENTENCE_TOKENS = 10_000  # longer sentences are cut into pieces of this many tokens (gensim's limit)
+BLOCK_BYTES = 1 << 20  # files are read in blocks of this size; longer lines come in pieces
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpora" / "toy.txt"  # written by corpora/make_toy.py
 
 
@@ -60,31 +62,57 @@ class Corpus:
             yield from self._read_file(file)
 
     def _read_file(self, file: Path) -> Iterator[list[str]]:
-        with open(file, "rb") as handle:
-            is_sst = self.format == "sst" or (self.format == "auto" and _has_sst_header(file))
-            for line_number, raw in enumerate(handle, start=1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as err:
-                    raise W2VError(
-                        f"{file}:{line_number}: bytes that are not UTF-8 (at byte {err.start} of the line); "
-                        "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`"
-                    ) from None
-                if line_number == 1:
-                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
-                if not line.strip():
+        is_sst = self.format == "sst" or (self.format == "auto" and _has_sst_header(file))
+        for line_number, raw, continued in _read_lines(file):
+            if b"\0" in raw:
+                raise W2VError(f"{file}:{line_number}: a NUL byte; this looks like a binary file, not text")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise W2VError(
+                    f"{file}:{line_number}: bytes that are not UTF-8 (at byte {err.start} of the line); "
+                    "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`"
+                ) from None
+            if line_number == 1 and not continued:
+                line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
+            if not line.strip():
+                continue
+            if is_sst and not continued:
+                if line_number == 1 and line.strip() == SST_HEADER:
                     continue
-                if is_sst:
-                    if line_number == 1 and line.strip() == SST_HEADER:
-                        continue
-                    _index, tab, line = line.partition("\t")
-                    if not tab:
-                        raise W2VError(f"{file}:{line_number}: an SST line needs `index<TAB>sentence`")
-                if self.lowercase:
-                    line = line.lower()
-                tokens = line.split()
-                if tokens:
-                    yield tokens
+                _index, tab, line = line.partition("\t")
+                if not tab:
+                    raise W2VError(f"{file}:{line_number}: an SST line needs `index<TAB>sentence`")
+            if self.lowercase:
+                line = line.lower()
+            tokens = line.split()
+            for start in range(0, len(tokens), MAX_SENTENCE_TOKENS):  # long sentences in pieces, as gensim
+                yield tokens[start:start + MAX_SENTENCE_TOKENS]
+
+
+def _read_lines(file: Path, block_size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, continued) for each line of a file, read in blocks so memory stays bounded.
+
+    A line longer than block_size comes in pieces cut at white space (continued=True after the first piece);
+    a run of block_size·16 bytes with no white space at all is an error (not a text corpus).
+    """
+    line_number, pending, continued = 1, b"", False
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(block_size), b""):
+            *complete, pending = (pending + block).split(b"\n")
+            for line in complete:
+                yield line_number, line, continued
+                line_number, continued = line_number + 1, False
+            if len(pending) > block_size:  # a very long line: hand over what ends at its last white space
+                cut = max(pending.rfind(b" "), pending.rfind(b"\t"))
+                if cut > 0:
+                    yield line_number, pending[:cut], continued
+                    pending, continued = pending[cut + 1:], True
+                elif len(pending) > 16 * block_size:
+                    raise W2VError(f"{file}:{line_number}: over {len(pending):,} bytes without white space; "
+                                   "is this a text corpus?")
+    if pending:
+        yield line_number, pending, continued
 
 
 def _has_sst_header(file: Path) -> bool:
