@@ -275,3 +275,25 @@ def test_sampler_same_seed_same_draws():
 def test_sampler_needs_two_words(counts):
     with pytest.raises(W2VError, match="at least 2"):
         NegativeSampler(np.array(counts))
+
+
+def test_max_vocab_bounds_memory_while_counting_and_reports_pruning():
+    """300,000 distinct once-seen tokens plus a few frequent words: counting never holds more than the limit
+    (max(2 * max_vocab, 100,000) types), the frequent words survive with exact counts, and pruning is reported."""
+    frequent = ["alpha", "beta", "gamma"]
+
+    def sentences():
+        for i in range(300_000):
+            yield [f"rare{i}", frequent[i % 3]]
+
+    vocab = Vocab.build(sentences(), min_count=1, max_vocab=3)
+    assert vocab.words == frequent
+    assert vocab.counts.tolist() == [100_000, 100_000, 100_000]
+    assert vocab.corpus_tokens == 600_000
+    assert vocab.pruned_types >= 200_000
+    assert vocab.corpus_types <= 100_000
+
+
+def test_no_pruning_without_max_vocab():
+    vocab = Vocab.build([[f"w{i}" for i in range(1000)]], min_count=1)
+    assert vocab.pruned_types == 0 and vocab.corpus_types == 1000

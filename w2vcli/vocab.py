@@ -23,7 +23,8 @@ class Vocab:
     words: list[str]  # most frequent first
     counts: np.ndarray  # (V,) int64, counts[i] is the count of words[i]
     corpus_tokens: int  # tokens in the corpus before min-count/max-vocab
-    corpus_types: int  # distinct tokens in the corpus
+    corpus_types: int  # distinct tokens in the corpus (those left after pruning, when pruned)
+    pruned_types: int = 0  # rare types dropped while counting to keep memory bounded (--max-vocab)
 
     def __post_init__(self):
         self.word2ind = {word: i for i, word in enumerate(self.words)}
@@ -38,11 +39,25 @@ class Vocab:
 
     @classmethod
     def build(cls, sentences: Iterable[list[str]], min_count: int = 5, max_vocab: int | None = None) -> Vocab:
-        """Count tokens, drop words below min_count, keep the max_vocab most frequent."""
+        """Count tokens, drop words below min_count, keep the max_vocab most frequent.
+
+        With max_vocab, memory stays bounded while counting, as in word2vec: whenever more than
+        max(2·max_vocab, 100,000) distinct words are held, the rarest (count <= r, r = 1, 2, ... rising each
+        time) are dropped. Counts of words that were dropped and came back are then slightly low.
+        """
         counter: Counter[str] = Counter()
+        corpus_tokens = pruned_types = 0
+        limit = max(2 * max_vocab, 100_000) if max_vocab else None
+        min_reduce = 1
         for tokens in sentences:
             counter.update(tokens)
-        corpus_tokens = sum(counter.values())
+            corpus_tokens += len(tokens)
+            while limit is not None and len(counter) > limit:  # word2vec's ReduceVocab
+                rare = [word for word, count in counter.items() if count <= min_reduce]
+                for word in rare:
+                    del counter[word]
+                pruned_types += len(rare)
+                min_reduce += 1
         if corpus_tokens == 0:
             raise W2VError("the corpus has no words")
         ranked = sorted(counter.items(), key=lambda item: -item[1])  # stable: ties stay in first-seen order
@@ -54,7 +69,7 @@ class Vocab:
             )
         words = [w for w, _ in kept]
         counts = np.array([c for _, c in kept], dtype=np.int64)
-        return cls(words, counts, corpus_tokens, len(counter))
+        return cls(words, counts, corpus_tokens, len(counter), pruned_types)
 
     def encode(self, sentences: Iterable[list[str]]) -> EncodedCorpus:
         """The corpus as word indices, out-of-vocabulary tokens dropped; sentences left empty are dropped."""
