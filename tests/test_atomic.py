@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from w2vcli.atomic import atomic_write, write_text_atomic
+from w2vcli.errors import W2VError
 
 
 def current_umask() -> int:
@@ -94,7 +95,7 @@ def test_write_text_atomic(tmp_path):
 
 
 def test_missing_parent_folder_is_an_error_and_creates_nothing(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(W2VError, match=r"cannot write .*file\.txt: No such file or directory"):
         with atomic_write(tmp_path / "no" / "such" / "file.txt") as handle:
             handle.write(b"x")
     assert list(tmp_path.iterdir()) == []

@@ -331,3 +331,27 @@ def test_evaluate_needs_pairs_or_analogies(vfile):
 def test_evaluate_missing_pairs_file(vfile, tmp_path):
     result = run("evaluate", vfile, "--pairs", tmp_path / "nope.txt")
     assert result.exit_code == 1 and "nope.txt does not exist" in error_lines(result)[0]
+
+
+def test_unwritable_out_is_one_error_line_naming_the_file(tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\ncat 1 0\ndog 0 1\n", encoding="utf-8")
+    target = tmp_path / "no-such-folder" / "sub.bin"
+    result = CliRunner().invoke(main, ["embed", str(vectors), "cat", "--out", str(target)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"Error: cannot write {target}" in result.output
+
+
+def test_an_unexpected_exception_is_one_line_and_debug_shows_it(tmp_path, monkeypatch):
+    import w2vcli.vectors
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(w2vcli.vectors.WordVectors, "load", classmethod(broken))
+    result = CliRunner().invoke(main, ["embed", "x.txt", "cat"])
+    assert result.exit_code == 1
+    assert "Error: unexpected RuntimeError: boom (run `w2v --debug ...` for the traceback)" in result.output
+    debug = CliRunner().invoke(main, ["--debug", "embed", "x.txt", "cat"])
+    assert isinstance(debug.exception, RuntimeError)

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from w2vcli.errors import W2VError
+
 _UMASK = os.umask(0o022)  # read the process umask (os.umask can only read it by setting it) ...
 os.umask(_UMASK)  # ... and put it back at once
 
@@ -16,7 +18,10 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None):
     On any exception the temporary file is removed and `path` is left as it was (absent or the old version).
     """
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise W2VError(f"cannot write {path}: {err.strerror}") from None
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as handle:
             yield handle

@@ -11,22 +11,47 @@ from w2vcli import __version__
 
 
 class W2VGroup(click.Group):
-    """Turns the library's W2VError into Click's one-line `Error: ...` and the error's exit code."""
+    """Turns every failure into Click's one-line `Error: ...` and an exit code; `w2v --debug` shows tracebacks.
+
+    W2VError: its own code (1 data, 2 usage, 130/143 interrupted); an OS error (disk full, permission denied): 1;
+    Ctrl-C outside training: 130; anything else is a bug, reported in one line with the --debug hint.
+    """
 
     def invoke(self, ctx):
         from w2vcli.errors import W2VError
 
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except W2VError as err:
-            failure = click.ClickException(str(err))
-            failure.exit_code = err.exit_code
-            raise failure from None
+            raise _failure(str(err), err.exit_code) from None
+        except Exception as err:  # the last line of defence: never a traceback unless asked for
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(err, OSError):
+                where = f"{err.filename}: " if err.filename else ""
+                raise _failure(f"{where}{err.strerror or err}", 1) from None
+            if isinstance(err, MemoryError):
+                raise _failure("out of memory; try a smaller --dim or --max-vocab", 1) from None
+            raise _failure(f"unexpected {type(err).__name__}: {err} (run `w2v --debug ...` for the traceback)",
+                           1) from None
+        except KeyboardInterrupt:
+            if ctx.params.get("debug"):
+                raise
+            raise _failure("interrupted", 130) from None
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    failure = click.ClickException(message)
+    failure.exit_code = exit_code
+    return failure
 
 
 @click.group(cls=W2VGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="w2v")
-def main():
+@click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
+def main(debug):
     """Train word2vec embeddings from raw text, check the math, and look at what they learned."""
 
 
