@@ -1,11 +1,29 @@
 """Shared test helpers: independent readers of the word2vec formats, and a hook into train()'s engine."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 import w2vcli.train as train_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_make_toy():
+    """corpora/make_toy.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
+    make_toy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_toy)
+    return make_toy
+
+
+def write_toy_corpus(folder: Path, sentences: int = 2000, seed: int = 3) -> Path:
+    """folder/tiny.txt: `sentences` lines from corpora/make_toy.py's generator (planted groups), seeded."""
+    path = Path(folder) / "tiny.txt"
+    path.write_text("\n".join(load_make_toy().generate(sentences, seed=seed)) + "\n", encoding="utf-8")
+    return path
 
 
 def read_text_vectors(path: Path):

@@ -1,7 +1,6 @@
 """Tests of checkpoints and --resume: an interrupted and resumed run equals an uninterrupted one exactly."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import signal
 import warnings
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from reference import hook_engine_reports
+from reference import hook_engine_reports, write_toy_corpus
 
 from w2vcli.checkpoint import KEEP, latest_checkpoint, load_checkpoint, save_checkpoint
 from w2vcli.cli import main
@@ -19,17 +18,7 @@ from w2vcli.engines.base import TrainState
 from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.train import train
 
-ROOT = Path(__file__).resolve().parent.parent
 FINAL_FILES = ["vectors.txt", "vectors.bin", "loss.csv", "config.yaml"]
-
-
-def write_tiny_corpus(folder: Path, sentences: int = 2000, seed: int = 3) -> Path:
-    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
-    make_toy = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_toy)
-    path = folder / "tiny.txt"
-    path.write_text("\n".join(make_toy.generate(sentences, seed=seed)) + "\n", encoding="utf-8")
-    return path
 
 
 def silent(message):
@@ -76,7 +65,7 @@ SCHEDULES = {
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    return write_tiny_corpus(tmp_path_factory.mktemp("corpus"))
+    return write_toy_corpus(tmp_path_factory.mktemp("corpus"))
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +239,7 @@ def test_resume_on_another_corpus_is_refused(corpus, tmp_path, monkeypatch):
     interrupt_at(5, monkeypatch)
     with pytest.raises(TrainingInterrupted):
         train(config, out, log=silent)
-    other = write_tiny_corpus(tmp_path, sentences=500, seed=9)
+    other = write_toy_corpus(tmp_path, sentences=500, seed=9)
     with pytest.raises(W2VError, match="corpus differs"):
         train(TrainConfig(corpus=str(other), dim=4, iterations=20, quiet=True), out, resume=True, log=silent)
 

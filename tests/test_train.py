@@ -3,7 +3,6 @@ acceptance test that the planted groups of corpora/toy.txt are learned."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import math
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,14 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
-from reference import hook_engine_reports, read_binary_vectors, read_text_vectors, same_bits
+from reference import (
+    hook_engine_reports,
+    load_make_toy,
+    read_binary_vectors,
+    read_text_vectors,
+    same_bits,
+    write_toy_corpus,
+)
 
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
@@ -23,19 +29,6 @@ from w2vcli.train import HISTORY_COLUMNS, train
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]
-
-
-def load_make_toy():
-    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def write_tiny_corpus(folder: Path, sentences: int = 2000, seed: int = 3) -> Path:
-    path = folder / "tiny.txt"
-    path.write_text("\n".join(load_make_toy().generate(sentences, seed=seed)) + "\n", encoding="utf-8")
-    return path
 
 
 def quiet_config(corpus, **options) -> TrainConfig:
@@ -56,7 +49,7 @@ def leftovers(folder: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny")
-    corpus = write_tiny_corpus(folder)
+    corpus = write_toy_corpus(folder)
     config = quiet_config(corpus)
     out = folder / "out"
     result = train(config, out, log=silent)
@@ -177,7 +170,7 @@ def test_config_yaml_reproduces_the_run_config(tiny_run):
 
 
 def test_same_seed_same_vectors_other_seed_other_vectors(tmp_path):
-    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    corpus = write_toy_corpus(tmp_path, sentences=600)
     runs = {}
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         runs[name] = train(quiet_config(corpus, seed=seed, epochs=2), tmp_path / name, log=silent)
@@ -193,7 +186,7 @@ def test_same_seed_same_vectors_other_seed_other_vectors(tmp_path):
 
 
 def test_huge_learning_rate_diverges_with_a_helpful_error(tmp_path):
-    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    corpus = write_toy_corpus(tmp_path, sentences=600)
     out = tmp_path / "out"
     with pytest.raises(W2VError) as info:
         train(quiet_config(corpus, dim=50, lr=1e6, checkpoint_every=5), out, log=silent)
@@ -217,7 +210,7 @@ def nan_at(step: int, monkeypatch):
 
 
 def test_nan_loss_stops_training_keeps_earlier_checkpoints(tmp_path, monkeypatch):
-    corpus = write_tiny_corpus(tmp_path, sentences=600)
+    corpus = write_toy_corpus(tmp_path, sentences=600)
     out = tmp_path / "out"
     nan_at(25, monkeypatch)
     with pytest.raises(W2VError) as info:
@@ -233,7 +226,7 @@ def test_nan_loss_stops_training_keeps_earlier_checkpoints(tmp_path, monkeypatch
 
 
 def test_failed_model_npz_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    corpus = write_toy_corpus(tmp_path, sentences=300)
     real_savez = np.savez
 
     def failing_savez(handle, **arrays):
@@ -256,7 +249,7 @@ def test_failed_model_npz_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_failed_plot_leaves_no_partial_png(tmp_path, monkeypatch):
     import matplotlib.figure
 
-    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    corpus = write_toy_corpus(tmp_path, sentences=300)
     real_savefig = matplotlib.figure.Figure.savefig
     calls = []
 
@@ -282,7 +275,7 @@ def test_failed_plot_leaves_no_partial_png(tmp_path, monkeypatch):
 
 
 def test_cli_train_quiet(tmp_path):
-    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "run"
     result = CliRunner().invoke(
         main, ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1", "--dim", "8"]
@@ -299,7 +292,7 @@ def test_cli_train_quiet(tmp_path):
 
 
 def test_cli_optional_number_options(tmp_path):
-    corpus = write_tiny_corpus(tmp_path, sentences=300)
+    corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "run"
     result = CliRunner().invoke(
         main,
