@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -53,6 +54,8 @@ def _failure(message: str, exit_code: int) -> click.ClickException:
 @click.option("--debug", is_flag=True, help="Show Python tracebacks instead of one-line errors.")
 def main(debug):
     """Train word2vec embeddings from raw text, check the math, and look at what they learned."""
+    if not debug:  # the library's warnings (e.g. a torn checkpoint skipped) as one plain line each
+        warnings.showwarning = lambda message, *args, **kwargs: click.echo(f"Warning: {message}", err=True)
 
 
 def config_options(command):
