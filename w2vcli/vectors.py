@@ -181,8 +181,7 @@ def _parse_text(body: bytes, count: int, dim: int, path) -> WordVectors:
     if len(lines) != count:
         more_or_fewer = "fewer" if len(lines) < count else "more"
         raise W2VError(f"{path}: the header says {count} words but the file has {len(lines)} ({more_or_fewer} lines)")
-    words = []
-    vectors = np.empty((count, dim), dtype=np.float32)  # (V, d)
+    words, rows = [], []  # rows gathered as read: a header's dimension is not trusted with an allocation
     for i, raw in enumerate(lines):
         line_number = i + 2
         try:
@@ -193,17 +192,20 @@ def _parse_text(body: bytes, count: int, dim: int, path) -> WordVectors:
         if len(parts) != dim + 1:
             raise W2VError(f"{path}:{line_number}: expected a word and {dim} values, found {len(parts) - 1} values")
         try:
-            vectors[i] = np.array(parts[1:], dtype=np.float32)
+            rows.append(np.array(parts[1:], dtype=np.float32))
         except ValueError:
             raise W2VError(f"{path}:{line_number}: a value of {parts[0]!r} is not a number") from None
         words.append(parts[0])
+    vectors = np.array(rows, dtype=np.float32).reshape(count, dim)  # (V, d)
     return WordVectors(words, vectors, str(path))
 
 
 def _parse_binary(body: bytes, count: int, dim: int, path) -> WordVectors:
     words = []
-    vectors = np.empty((count, dim), dtype=np.float32)  # (V, d)
     record_bytes = 4 * dim
+    # (V, d), but never more rows than the bytes can hold (a word, a space, the floats): a lying header is a
+    # truncation error below, not a huge allocation
+    vectors = np.empty((min(count, len(body) // (record_bytes + 2)), dim), dtype=np.float32)
     position = 0
     for i in range(count):
         while position < len(body) and body[position:position + 1] in (b"\n", b" ", b"\r", b"\t"):

@@ -59,7 +59,8 @@ class Vocab:
                 pruned_types += len(rare)
                 min_reduce += 1
         if corpus_tokens == 0:
-            raise W2VError("the corpus has no words")
+            source = getattr(sentences, "path", None)  # a Corpus names its file or folder
+            raise W2VError(f"the corpus {source} has no words" if source is not None else "the corpus has no words")
         ranked = sorted(counter.items(), key=lambda item: -item[1])  # stable: ties stay in first-seen order
         kept = [(w, c) for w, c in ranked if c >= min_count][: max_vocab or None]
         if not kept:
