@@ -44,14 +44,32 @@ def plot_loss(history: np.ndarray, path, title: str = "training loss") -> None:
     save_figure(figure, path)
 
 
+def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PCA to 2-D: (points (n, 2), explained variance ratio (2,)), equal to scikit-learn's PCA(n_components=2)
+    (tests/test_plot.py checks it, signs included). Written out because importing scikit-learn costs ~85 MB,
+    which `w2v train` cannot afford within its memory budget (benchmarks/README.md).
+
+        X_c = X - mean(X)        X_c = U S V^T (SVD)        points = X_c V[:, :2] = U[:, :2] S[:2]
+        explained variance ratio of component k = S_k^2 / Σ_j S_j^2
+    """
+    centered = vectors - vectors.mean(axis=0)  # (n, d)
+    u, s, vt = np.linalg.svd(centered, full_matrices=False)  # u (n, r), s (r,), vt (r, d)
+    signs = np.sign(vt[range(vt.shape[0]), np.argmax(np.abs(vt), axis=1)])  # scikit-learn's sign convention:
+    u, vt = u * signs, vt * signs[:, None]  # the largest entry of each component (row of V^T) is positive
+    total = np.sum(s**2)
+    ratio = s[:2] ** 2 / total if total > 0 else np.zeros(2)
+    points = u[:, :2] * s[:2]  # (n, 2)
+    if points.shape[1] < 2:  # fewer than 2 components (e.g. 2 words give 1): pad with zeros
+        points = np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
+        ratio = np.pad(ratio, (0, 2 - len(ratio)))
+    return points, ratio
+
+
 def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
     """(points (n, 2), explained variance ratio (2,) or None): PCA from scikit-learn, or t-SNE."""
     vectors = np.asarray(vectors, dtype=np.float64)  # (n, d)
     if method == "pca":
-        from sklearn.decomposition import PCA
-
-        pca = PCA(n_components=2, random_state=seed)
-        return pca.fit_transform(vectors), pca.explained_variance_ratio_
+        return pca_2d(vectors)
     if method == "tsne":
         from sklearn.manifold import TSNE
 
