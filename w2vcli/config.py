@@ -43,10 +43,15 @@ class TrainConfig:
     negative: int = option(5, "negative samples per (center, outside) pair")
     ns_exponent: float = option(0.75, "negatives are drawn with probability ∝ count^ns_exponent")
     # optimisation
-    engine: Literal["numpy"] = option("numpy", "training engine: numpy (vectorised NumPy core)")
-    lr: float = option(0.3, "learning rate (numpy engine: step on the batch-mean gradient)")
+    engine: Literal["numpy", "fast"] = option(
+        "numpy", "training engine: numpy (vectorised NumPy core) or fast (compiled per-pair SGD, threads)"
+    )
+    threads: int = option(0, "fast engine: worker threads (lock-free Hogwild updates); 0 = all cores")
+    lr: float | None = option(
+        None, "learning rate; empty = the engine's default (numpy 0.3, fast 0.025 skipgram / 0.05 cbow)"
+    )
     min_lr: float | None = option(None, "final learning rate of the linear decay (epochs); empty = lr/1e4")
-    batch_size: int = option(50, "windows per SGD step")
+    batch_size: int = option(50, "windows per SGD step (numpy engine; fast steps by ~10,000-word chunks)")
     epochs: int = option(5, "passes over the corpus (ignored when iterations is set)")
     iterations: int | None = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
     anneal_every: int = option(20000, "with iterations: halve the learning rate every this many steps")
@@ -57,11 +62,13 @@ class TrainConfig:
 
     def __post_init__(self):
         check_types(self)
+        if self.lr is None:  # the engine's default, written out so that config.yaml and checkpoints hold it
+            self.lr = default_lr(self.engine, self.model)
         positive = ("dim", "window", "batch_size", "epochs", "anneal_every")
         for key in positive:
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key} must be at least 1 (got {getattr(self, key)})")
-        for key in ("min_count", "negative", "checkpoint_every"):
+        for key in ("min_count", "negative", "checkpoint_every", "threads"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{key} must be 0 or more (got {getattr(self, key)})")
         if not 0 < self.lr < math.inf:  # also rejects NaN
@@ -76,10 +83,29 @@ class TrainConfig:
             raise ConfigError(f"iterations must be at least 1 (got {self.iterations})")
         if self.loss == "neg" and self.negative < 1:
             raise ConfigError("negative must be at least 1 with loss: neg")
+        if self.engine == "fast":
+            if self.loss != "neg":
+                raise ConfigError(
+                    f"loss {self.loss} is not available with engine: fast (negative sampling only); "
+                    "use --loss neg, or --engine numpy for the full softmax"
+                )
+            if self.iterations is not None:
+                raise ConfigError(
+                    "iterations is not available with engine: fast, which trains by epochs (--epochs) with "
+                    "word2vec's linear decay; use --engine numpy for the iterations schedule"
+                )
 
     @property
     def final_lr(self) -> float:
         return self.lr * 1e-4 if self.min_lr is None else self.min_lr
+
+
+def default_lr(engine: str, model: str) -> float:
+    """The learning rate used when lr is not given: numpy 0.3 (batch-mean step); fast as word2vec C's -alpha
+    (0.025 skip-gram, 0.05 CBOW: the per-pair step)."""
+    if engine == "fast":
+        return 0.05 if model == "cbow" else 0.025
+    return 0.3
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

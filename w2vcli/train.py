@@ -112,6 +112,7 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     with _stop_signals() as stop:
         _train_loop(engine, state, history, config, checkpoint, stop, out_dir)
     seconds = time.perf_counter() - started
+    del engine, encoded  # the encoded corpus is not needed for the outputs: lower the peak memory
     checkpoint()
     history_array = _history_array(history)
     write_outputs(out_dir, vocab, state, history_array, config)
@@ -133,7 +134,7 @@ def _train_loop(engine: Engine, state: TrainState, history: list, config, checkp
             state.running_loss = running
             if report.step % log_every == 0 or report.step == engine.total_steps:
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
-            if config.checkpoint_every and report.step % config.checkpoint_every == 0:
+            if config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end):
                 if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
                     raise _diverged(report, "the vectors became NaN or infinite", out_dir)  # never checkpoint them
                 checkpoint()

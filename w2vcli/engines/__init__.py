@@ -10,6 +10,16 @@ def make_engine(config, vocab, corpus) -> Engine:
         from w2vcli.engines.numpy_engine import NumpyEngine
 
         return NumpyEngine(config, vocab, corpus)
+    if config.engine == "fast":
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            from w2vcli.errors import W2VError
+
+            raise W2VError("--engine fast needs numba (pip install 'numba>=0.59'); or use --engine numpy") from None
+        from w2vcli.engines.fast_engine import FastEngine
+
+        return FastEngine(config, vocab, corpus)
     raise ValueError(f"unknown engine {config.engine!r}")
 
 

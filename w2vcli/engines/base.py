@@ -25,6 +25,7 @@ class StepReport:
     loss: float  # this step's loss: mean over its windows of each window's summed loss
     lr: float  # learning rate used for this step
     words: int  # center words in this step
+    epoch_end: bool = False  # this step finished an epoch: train.py checkpoints there too (when checkpointing)
 
 
 class Engine:

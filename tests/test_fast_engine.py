@@ -1,0 +1,325 @@
+"""Tests of the fast engine (w2vcli/engines/fast_engine.py, fast_kernels.py): one compiled update against the
+core's gradients, the sampler, the schedule, sentence boundaries, determinism, resume and the config rules."""
+from __future__ import annotations
+
+import importlib.util
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from reference import hook_engine_reports
+
+from w2vcli import core
+from w2vcli.checkpoint import load_checkpoint
+from w2vcli.cli import main
+from w2vcli.config import TrainConfig, resolve_config
+from w2vcli.engines import fast_kernels as fk
+from w2vcli.engines.fast_engine import FastEngine, chunk_bounds, segment_offsets
+from w2vcli.errors import ConfigError, TrainingInterrupted
+from w2vcli.train import train
+from w2vcli.vocab import EncodedCorpus
+
+ROOT = Path(__file__).resolve().parent.parent
+V, D, LR = 9, 12, 0.05
+# float32 kernel against the float64 core: a few float32 ulps of the largest entries
+RTOL, ATOL = 1e-5, 2e-7
+
+
+def silent(message):
+    pass
+
+
+def matrices(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    center = (rng.normal(size=(V, D)) * 0.6).astype(np.float32)  # scores |u·v| well inside (-6, 6)
+    outside = (rng.normal(size=(V, D)) * 0.6).astype(np.float32)
+    return center, outside
+
+
+def scratch(k: int):
+    return np.zeros((2, D), np.float32), np.zeros(k + 1, np.float32)
+
+
+# --- the math: one update equals the SGD step of w2vcli.core ----------------------------------------------------
+
+
+@pytest.mark.parametrize("negatives", [[3, 5, 7, 1, 8], [3, 5, 3, 3, 0]], ids=["distinct", "repeated"])
+def test_skipgram_pair_update_is_the_sgd_step_of_the_core_gradient(negatives):
+    center, outside = matrices()
+    c, o = 2, 4
+    negatives = np.array(negatives, dtype=np.int32)
+    loss, grad_center, grad_outside = core.neg_sampling_loss_and_gradient(
+        center[c].astype(np.float64), o, outside.astype(np.float64), negatives
+    )
+    want_center = center.astype(np.float64)
+    want_center[c] -= LR * grad_center
+    want_outside = outside.astype(np.float64) - LR * grad_outside
+
+    new_center, new_outside = center.copy(), outside.copy()
+    got_loss = fk.skipgram_pair_update(new_center, new_outside, c, o, negatives, np.float32(LR), *scratch(5))
+
+    assert got_loss == pytest.approx(loss, rel=1e-6)
+    np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
+    untouched = [w for w in range(V) if w != c]
+    assert np.array_equal(new_center[untouched], center[untouched])  # only the center row moves
+    moved = sorted({o, *negatives.tolist()})
+    untouched = [w for w in range(V) if w not in moved]
+    assert np.array_equal(new_outside[untouched], outside[untouched])
+
+
+def test_cbow_update_adds_the_whole_step_of_the_mean_to_every_context_row():
+    """word2vec C's cbow_mean=1 convention: h = mean of the n context rows, each row += -lr ∂J/∂h (no 1/n)."""
+    center, outside = matrices(1)
+    words = np.array([2, 4, 6, 2, 7], dtype=np.int32)  # context 2, 4, 2, 7 (2 twice) around the center 6
+    lo, hi, pos = 0, 5, 2
+    negatives = np.array([1, 3, 5, 3, 8], dtype=np.int32)
+    context = [2, 4, 2, 7]
+    h = center[context].astype(np.float64).mean(axis=0)
+    loss, grad_h, grad_outside = core.neg_sampling_loss_and_gradient(h, 6, outside.astype(np.float64), negatives)
+    want_center = center.astype(np.float64)
+    for w in context:  # every occurrence, undivided
+        want_center[w] -= LR * grad_h
+    want_outside = outside.astype(np.float64) - LR * grad_outside
+
+    new_center, new_outside = center.copy(), outside.copy()
+    got_loss = fk.cbow_update(new_center, new_outside, words, lo, hi, pos, negatives, np.float32(LR), *scratch(5))
+
+    assert got_loss == pytest.approx(loss, rel=1e-6)
+    np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
+    # ... which is n times the step of the exact CBOW gradient (core.cbow gives each occurrence 1/n of ∂J/∂h)
+    word2ind = {str(i): i for i in range(V)}
+    _, grad_center_vectors, _ = core.cbow(
+        "6", [str(w) for w in context], word2ind, center.astype(np.float64), outside.astype(np.float64),
+        lambda vec, idx, out: core.neg_sampling_loss_and_gradient(vec, idx, out, negatives),
+    )
+    np.testing.assert_allclose(new_center - center, -LR * len(context) * grad_center_vectors, rtol=1e-4, atol=ATOL)
+
+
+def test_scores_beyond_six_are_clipped_as_in_word2vec():
+    center, outside = matrices(2)
+    center[0] = 1.0
+    outside[1] = 1.0  # u_1·v_0 = 12 >= 6: σ counts as 1, so the true word's row gets no step
+    outside[2] = -1.0  # the negative's score is -12 <= -6: σ(-12) counts as 0, no step either
+    new_center, new_outside = center.copy(), outside.copy()
+    loss = fk.skipgram_pair_update(new_center, new_outside, 0, 1, np.array([2], np.int32), np.float32(0.1),
+                                   *scratch(1))
+    assert np.array_equal(new_outside, outside) and np.array_equal(new_center, center)
+    assert loss == pytest.approx(2 * np.logaddexp(0, -12.0), rel=1e-6)  # the loss is not clipped
+
+
+def test_sigmoid_table_is_exact_to_float32():
+    x = np.linspace(-5.999, 5.999, 20001).astype(np.float32)
+    got = np.array([fk.sigmoid_terms(v) for v in x], dtype=np.float64)  # (1 - σ(x), -log σ(x))
+    np.testing.assert_allclose(got[:, 0], core.sigmoid(-x.astype(np.float64)), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(got[:, 1], -core.log_sigmoid(x.astype(np.float64)), rtol=1e-6, atol=1e-7)
+
+
+# --- the sampler ------------------------------------------------------------------------------------------------
+
+
+def test_negatives_follow_count_to_the_three_quarters_and_never_hit_the_word():
+    counts = np.array([1000, 300, 50, 7, 1], dtype=np.float64)
+    probs = counts**0.75 / (counts**0.75).sum()
+    accept, alias = fk.build_alias(probs)
+    state = np.array([12345], dtype=np.uint64)
+    out = np.zeros(200_000, dtype=np.int32)
+    fk.draw_negatives(state, accept, alias, 1, out)  # avoid word 1
+    assert not np.any(out == 1)
+    freq = np.bincount(out, minlength=5) / len(out)
+    want = probs.copy()
+    want[1] = 0
+    want /= want.sum()  # redrawing a hit of word 1 is drawing from the others renormalised
+    np.testing.assert_allclose(freq, want, atol=0.004)
+
+
+# --- segments, chunks, schedule, boundaries ---------------------------------------------------------------------
+
+
+def test_long_sentences_are_cut_and_chunks_cover_the_corpus():
+    offsets = np.array([0, 3, 25, 26, 30], dtype=np.int64)  # a 22-word sentence among short ones
+    seg = segment_offsets(offsets, max_len=10)
+    assert seg.tolist() == [0, 3, 13, 23, 25, 26, 30]
+    bounds = chunk_bounds(seg, chunk_words=12)
+    assert bounds[0] == 0 and bounds[-1] == len(seg) - 1 and np.all(np.diff(bounds) > 0)
+    assert segment_offsets(np.array([0, 5, 9]), max_len=10).tolist() == [0, 5, 9]
+
+
+class Vocab:
+    def __init__(self, counts):
+        self.counts = np.asarray(counts, dtype=np.int64)
+
+    def __len__(self):
+        return len(self.counts)
+
+
+def engine_for(tokens, offsets, **options) -> FastEngine:
+    settings = dict(engine="fast", dim=D, epochs=2, threads=1, sample=0.0, window=3, negative=2)
+    settings.update(options)
+    counts = np.bincount(tokens, minlength=max(tokens) + 1)
+    return FastEngine(TrainConfig(**settings), Vocab(counts), EncodedCorpus(np.array(tokens, np.int32),
+                                                                            np.array(offsets, np.int64)))
+
+
+def test_windows_never_cross_a_sentence():
+    tokens = [0, 1, 2, 3] * 50
+    apart = engine_for(tokens, np.arange(len(tokens) + 1))  # one word per sentence: no window has context
+    state = apart.init_state(1)
+    before = state.center_vectors.copy()
+    reports = list(apart.run(state))
+    assert sum(r.words for r in reports) == 0 and np.array_equal(state.center_vectors, before)
+    together = engine_for(tokens, [0, len(tokens)])
+    state = together.init_state(1)
+    assert sum(r.words for r in together.run(state)) == 2 * len(tokens)  # every center has a context
+
+
+def test_stripes_partition_each_chunk_and_every_stripe_is_trained():
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(0, 30, 25_000).tolist()
+    offsets = list(range(0, 25_001, 10))
+    engine = engine_for(tokens, offsets, threads=3, epochs=1)
+    for chunk in range(engine.chunks_per_epoch):
+        bounds = engine.stripe_bounds(chunk)
+        assert bounds[0] == engine.chunks[chunk] and bounds[-1] == engine.chunks[chunk + 1]
+        assert np.all(np.diff(bounds) > 0)  # 3 non-empty stripes of about 1,000 sentences each
+    # the windows each stripe trains depend on its own generator only, not on the threads' races
+    threaded = sum(r.words for r in engine.run(engine.init_state(1)))
+    state = engine.init_state(1)
+    one_by_one = sum(engine.train_chunk(state, 0, c)[1] for c in range(engine.chunks_per_epoch))
+    assert threaded == one_by_one > 0.9 * len(tokens)
+
+
+def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, 20, 45_000).tolist()
+    offsets = list(range(0, 45_001, 15))
+    engine = engine_for(tokens, offsets, epochs=3, lr=0.04, min_lr=0.001, sample=1e-3)
+    reports = list(engine.run(engine.init_state(1)))
+    assert len(reports) == engine.total_steps == 3 * engine.chunks_per_epoch
+    assert reports[0].lr == 0.04
+    lrs = np.array([r.lr for r in reports])
+    assert np.all(np.diff(lrs) < 0) and lrs[-1] > 0.001
+    starts = np.array([engine.seg_offsets[engine.chunks[s % engine.chunks_per_epoch]] + (s // engine.chunks_per_epoch)
+                       * 45_000 for s in range(len(reports))])
+    np.testing.assert_allclose(lrs, 0.04 - 0.039 * starts / (3 * 45_000))
+    assert [r.epoch_end for r in reports].count(True) == 3
+
+
+# --- whole runs: determinism, threads, resume, CLI --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
+    make_toy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_toy)
+    path = tmp_path_factory.mktemp("fast") / "tiny.txt"
+    path.write_text("\n".join(make_toy.generate(2000, seed=3)) + "\n", encoding="utf-8")
+    return path
+
+
+def fast_config(corpus, **options) -> TrainConfig:
+    settings = dict(corpus=str(corpus), engine="fast", dim=20, epochs=3, threads=1, seed=7, quiet=True)
+    settings.update(options)
+    return TrainConfig(**settings)
+
+
+@pytest.fixture(scope="module")
+def run_a(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("a") / "run"
+    return out, train(fast_config(corpus), out, log=silent)
+
+
+def test_one_thread_same_seed_same_vectors(run_a, corpus, tmp_path):
+    out_a, result_a = run_a
+    result_b = train(fast_config(corpus), tmp_path / "b", log=silent)
+    assert result_a.state.center_vectors.dtype == np.float32
+    assert np.array_equal(result_a.state.center_vectors, result_b.state.center_vectors)
+    assert np.array_equal(result_a.state.outside_vectors, result_b.state.outside_vectors)
+    assert (out_a / "vectors.bin").read_bytes() == (tmp_path / "b" / "vectors.bin").read_bytes()
+    other = train(fast_config(corpus, seed=8), tmp_path / "c", log=silent)
+    assert not np.array_equal(other.state.center_vectors, result_a.state.center_vectors)
+
+
+def test_checkpoints_at_every_epoch_end_and_loss_falls(run_a):
+    out, result = run_a
+    per_epoch = result.state.step // 3
+    names = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert names == [f"step-{per_epoch * e:09d}.npz" for e in (1, 2, 3)]
+    history = result.history
+    assert history[-1, 2] < history[0, 2] - 1.0  # the step loss falls
+    assert np.all(np.isfinite(result.state.center_vectors))
+
+
+def test_resumed_run_equals_uninterrupted_run(run_a, corpus, tmp_path, monkeypatch):
+    out_a, result_a = run_a
+    stop = result_a.state.step // 3 + 1  # one step into the second epoch
+    out_b = tmp_path / "b"
+
+    def deliver(report):
+        if report.step == stop:
+            signal.raise_signal(signal.SIGINT)
+        return report
+
+    with monkeypatch.context() as patch:
+        hook_engine_reports(patch, deliver)
+        with pytest.raises(TrainingInterrupted):
+            train(fast_config(corpus), out_b, log=silent)
+    state, _, _ = load_checkpoint(out_b / "checkpoints" / f"step-{stop:09d}.npz")
+    assert state.step == stop and state.center_vectors.dtype == np.float32
+    result_b = train(fast_config(corpus), out_b, resume=True, log=silent)
+    assert np.array_equal(result_b.state.center_vectors, result_a.state.center_vectors)
+    assert np.array_equal(result_b.state.outside_vectors, result_a.state.outside_vectors)
+    assert np.array_equal(result_b.history, result_a.history)
+    for name in ("vectors.txt", "loss.csv", "config.yaml"):
+        assert (out_b / name).read_bytes() == (out_a / name).read_bytes(), name
+
+
+def test_two_threads_and_cbow_train(corpus, tmp_path):
+    result = train(fast_config(corpus, threads=2, model="cbow", epochs=2), tmp_path / "cbow", log=silent)
+    assert np.all(np.isfinite(result.state.center_vectors))
+    assert result.history[-1, 2] < result.history[0, 2]
+
+
+def test_cli_fast_engine(corpus, tmp_path):
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(main, ["train", "--corpus", str(corpus), "--engine", "fast", "--threads", "1",
+                                       "--dim", "10", "--epochs", "1", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    config = (out / "config.yaml").read_text()
+    assert "engine: fast" in config and "lr: 0.025" in config and "threads: 1" in config
+
+
+# --- config -----------------------------------------------------------------------------------------------------
+
+
+def test_lr_defaults_to_the_engines_own():
+    assert TrainConfig().lr == 0.3
+    assert TrainConfig(engine="fast").lr == 0.025
+    assert TrainConfig(engine="fast", model="cbow").lr == 0.05
+    assert TrainConfig(engine="fast", lr=0.01).lr == 0.01
+    assert resolve_config({"engine": "fast"}, {"lr": None}).lr == 0.025
+    assert TrainConfig().threads == 0
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        (dict(loss="softmax"), ["loss softmax", "engine: fast"]),
+        (dict(iterations=100), ["iterations", "engine: fast", "--epochs"]),
+        (dict(threads=-1), ["threads"]),
+    ],
+)
+def test_options_the_fast_engine_cannot_honour_are_config_errors(options, words):
+    with pytest.raises(ConfigError) as err:
+        TrainConfig(engine="fast", **options)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_cli_fast_with_softmax_is_a_one_line_error():
+    result = CliRunner().invoke(main, ["train", "--engine", "fast", "--loss", "softmax"])
+    assert result.exit_code == 2 and result.output.startswith("Error: loss softmax is not available"), result.output

@@ -1,0 +1,188 @@
+"""The fast engine: word2vec C's training loop (per-pair SGD, negative sampling) compiled with numba, threaded.
+
+What it does, per epoch, as word2vec and gensim do:
+  - the corpus in order, sentence by sentence (sentences longer than 10,000 words are cut into 10,000-word
+    pieces, as gensim does); windows never cross a sentence (piece) boundary;
+  - each token subsampled with w2vcli.vocab.keep_probabilities (config sample, sample_rule), drawn anew
+    every epoch;
+  - each window shrunk to a random 1..window;
+  - skip-gram: an SGD step per (center, context) pair; CBOW: an SGD step per window, the mean of the context
+    rows predicting the center, the step added to every context row undivided (word2vec's cbow_mean=1
+    convention, see fast_kernels.cbow_update);
+  - `negative` negatives per step drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when
+    they hit the word being predicted;
+  - lr decaying linearly from lr to min_lr (default lr/1e4) over the raw words of all epochs, set per sentence.
+Parameters are float32; the loss is summed in float64.
+
+Steps, threads and determinism: a step is one chunk of whole sentences of about CHUNK_WORDS raw words (the same
+chunks whatever the thread count), so total_steps = epochs · chunks, and train.py checkpoints at every epoch's
+end as well as every checkpoint_every steps. Each chunk is split into `threads` stripes of about equal size,
+trained in parallel (one Python thread per stripe, each in a compiled kernel that releases the GIL) with
+lock-free updates of the shared matrices (Hogwild). Stripe t of chunk c of epoch e draws its random numbers
+from a splitmix64 generator seeded by (seed, e, c, t) through numpy's SeedSequence, so with threads = 1 a run
+is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
+With more threads the stripes race on shared rows, as in word2vec and gensim, and runs differ slightly.
+
+The loss reported per step is the mean over the chunk's windows of each window's summed pair losses (as the
+numpy engine's), and words are the windows trained (centers with at least one context word after
+subsampling).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+
+from w2vcli.engines.base import Engine, StepReport, TrainState
+from w2vcli.vocab import EncodedCorpus, keep_probabilities
+
+CHUNK_WORDS = 10_000  # raw words per step (a chunk ends with the first sentence that reaches it)
+PAD_FLOATS = 32  # 128 bytes of float32: the padding between threads' scratch rows
+MAX_SEGMENT = 10_000  # longer sentences are cut into pieces of this many words (gensim's MAX_WORDS_IN_BATCH)
+
+
+def resolve_threads(threads: int) -> int:
+    """The thread count: config threads, or every core the process may use when it is 0."""
+    if threads > 0:
+        return threads
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def segment_offsets(offsets: np.ndarray, max_len: int = MAX_SEGMENT) -> np.ndarray:
+    """Sentence offsets (S + 1,) with every sentence longer than max_len cut into max_len-word pieces."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    if len(lengths) == 0 or lengths.max() <= max_len:
+        return offsets.copy()
+    pieces = np.maximum(1, -(-lengths // max_len))  # ceil, one piece for an empty sentence
+    starts = np.repeat(offsets[:-1], pieces)
+    within = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    return np.append(starts + within * max_len, offsets[-1])
+
+
+def chunk_bounds(seg_offsets: np.ndarray, chunk_words: int = CHUNK_WORDS) -> np.ndarray:
+    """Segment indices (C + 1,) cutting the corpus into chunks of whole segments of about chunk_words words.
+
+    A chunk ends after the segment whose end first reaches (or passes) the next multiple of chunk_words.
+    """
+    ends = seg_offsets[1:]
+    crossing = np.flatnonzero(ends // chunk_words > seg_offsets[:-1] // chunk_words) + 1  # segment ends
+    bounds = np.concatenate([[0], crossing, [len(ends)]])
+    return np.unique(bounds).astype(np.int64)
+
+
+class FastEngine(Engine):
+    name = "fast"
+
+    def __init__(self, config, vocab, corpus: EncodedCorpus):
+        from w2vcli.engines import fast_kernels
+
+        self.kernels = fast_kernels
+        self.config = config
+        self.vocab_size = len(vocab)
+        self.tokens = np.ascontiguousarray(corpus.tokens, dtype=np.int32)  # (N,)
+        self.seg_offsets = segment_offsets(corpus.offsets)  # (S' + 1,)
+        self.chunks = chunk_bounds(self.seg_offsets)  # (C + 1,)
+        self.chunks_per_epoch = len(self.chunks) - 1
+        self.total_steps = config.epochs * self.chunks_per_epoch
+        self.keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
+        weights = np.asarray(vocab.counts, dtype=np.float64) ** config.ns_exponent  # (V,)
+        if len(weights) < 2:
+            from w2vcli.errors import W2VError
+
+            raise W2VError("negative sampling needs at least 2 words in the vocabulary")
+        self.accept, self.alias = fast_kernels.build_alias(weights / weights.sum())
+        self.threads = resolve_threads(config.threads)
+        max_segment = max(1, int(np.diff(self.seg_offsets).max(initial=1)))
+        max_updates = max_segment if config.model == "cbow" else max_segment * 2 * config.window
+        t, d, k = self.threads, config.dim, config.negative
+        self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each stripe's kept tokens of a segment
+        self._plan = np.zeros((t, 3, max_updates), dtype=np.int32)  # ... its updates
+        self._negatives = np.zeros((t, max_updates, k), dtype=np.int32)  # ... and their negatives
+        # The small per-thread scratch rows are written at every update: padding keeps each thread's on cache
+        # lines of its own (threads writing to one line would make it bounce between the cores: false sharing).
+        self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: CBOW's mean h, then -lr ∂J/∂h; 2: padding
+        self._coef = np.zeros((t, k + 1 + PAD_FLOATS), dtype=np.float32)
+        self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each stripe's generator state in column 0
+        self.epoch_loss = {}  # epoch -> [loss sum, windows], over the steps run in this process
+
+    def init_state(self, seed: int) -> TrainState:
+        """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero; float32."""
+        rng = np.random.default_rng(seed)
+        dim = self.config.dim
+        center_vectors = ((rng.random((self.vocab_size, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        outside_vectors = np.zeros((self.vocab_size, dim), dtype=np.float32)
+        return TrainState(center_vectors, outside_vectors, step=0, rng=rng)
+
+    def learning_rate(self, raw_words_done: int) -> float:
+        """lr after raw_words_done raw words of the run: linear from lr to min_lr over epochs · N words."""
+        config = self.config
+        progress = raw_words_done / (config.epochs * len(self.tokens))
+        return max(config.lr - (config.lr - config.final_lr) * progress, config.final_lr)
+
+    def stripe_bounds(self, chunk: int) -> np.ndarray:
+        """Segment indices (threads + 1,) splitting a chunk into stripes of about equal word counts."""
+        first, last = self.chunks[chunk], self.chunks[chunk + 1]
+        offsets = self.seg_offsets[first:last + 1]
+        targets = offsets[0] + (offsets[-1] - offsets[0]) * np.arange(self.threads + 1) // self.threads
+        bounds = first + np.searchsorted(offsets, targets, side="left")
+        bounds[0], bounds[-1] = first, last
+        return np.maximum.accumulate(bounds).astype(np.int64)
+
+    def stripe_states(self, epoch: int, chunk: int) -> np.ndarray:
+        """Each stripe's generator state (threads,) uint64, from (seed, epoch, chunk) and the stripe's index."""
+        sequence = np.random.SeedSequence([self.config.seed, 2, epoch, chunk])
+        return sequence.generate_state(self.threads, dtype=np.uint64)
+
+    def _as_float32(self, state: TrainState) -> None:
+        for name in ("center_vectors", "outside_vectors"):
+            matrix = getattr(state, name)
+            if matrix.dtype != np.float32 or not matrix.flags.c_contiguous or not matrix.flags.writeable:
+                setattr(state, name, np.array(matrix, dtype=np.float32, order="C"))
+
+    def train_chunk(self, state: TrainState, epoch: int, chunk: int, pool=None) -> tuple[float, int]:
+        """Train one chunk, its stripes in parallel (stripe 0 in this thread, the others in pool's threads,
+        each kernel call releasing the GIL; without a pool one after another); returns (loss sum, windows)."""
+        config, n = self.config, len(self.tokens)
+        bounds = self.stripe_bounds(chunk)
+        self._rng[:, 0] = self.stripe_states(epoch, chunk)
+        k = config.negative
+
+        def stripe(t: int):
+            return self.kernels.train_stripe(
+                state.center_vectors, state.outside_vectors, self.tokens, self.seg_offsets, bounds[t],
+                bounds[t + 1], self.keep_probs, self.accept, self.alias, config.window, config.model == "cbow",
+                config.lr, config.final_lr, epoch * n, config.epochs * n, self._rng[t, :1], self._bufs[t],
+                self._plan[t], self._negatives[t], self._work[t, :2], self._coef[t, :k + 1],
+            )
+
+        if pool is None:
+            results = [stripe(t) for t in range(self.threads)]
+        else:
+            others = [pool.submit(stripe, t) for t in range(1, self.threads)]
+            results = [stripe(0)] + [future.result() for future in others]
+        return sum(r[0] for r in results), sum(int(r[1]) for r in results)
+
+    def run(self, state: TrainState) -> Iterator[StepReport]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._as_float32(state)
+        n = len(self.tokens)
+        with ThreadPoolExecutor(max_workers=max(1, self.threads - 1), thread_name_prefix="w2v-fast") as pool:
+            while state.step < self.total_steps:
+                epoch, chunk = divmod(state.step, self.chunks_per_epoch)
+                lr = self.learning_rate(epoch * n + int(self.seg_offsets[self.chunks[chunk]]))
+                loss, windows = self.train_chunk(state, epoch, chunk, pool if self.threads > 1 else None)
+                totals = self.epoch_loss.setdefault(epoch, [0.0, 0])
+                totals[0] += loss
+                totals[1] += windows
+                state.step += 1
+                state.words_done += windows
+                yield StepReport(
+                    step=state.step, loss=loss / windows if windows else 0.0, lr=lr, words=windows,
+                    epoch_end=chunk == self.chunks_per_epoch - 1,
+                )

@@ -1,0 +1,355 @@
+"""Compiled kernels of the fast engine: word2vec's per-pair SGD with negative sampling, in numba.
+
+Everything here is float32 (the vectors, the dot products, the steps) except the loss, which each thread sums in
+float64. Functions are compiled on first use and cached on disk (`cache=True`), so later runs start quickly.
+
+Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
+  h        the input vector: a row of center_vectors (skip-gram) or the mean of the context rows (CBOW)
+  U        outside_vectors (V, d); o the word to predict, n_1..n_K the negatives (never o; repeats allowed)
+  σ        the logistic function 1 / (1 + exp(-x)) for |x| < 6 (from a fine table, exact to float32: see
+           sigmoid_terms), clipped to 0 or 1 beyond, as word2vec C clips at MAX_EXP = 6 (the loss is not
+           clipped)
+
+Random numbers come from a per-thread splitmix64 generator whose state is one uint64; the caller seeds it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# fastmath without `nnan`/`ninf`: reassociation lets LLVM vectorise the d-long loops, while NaN and inf still
+# behave, so a diverging run shows as a NaN loss that train.py reports.
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+JIT = {"cache": True, "fastmath": FASTMATH, "nogil": True}
+# The helpers are inlined into their callers at numba's IR level: separate calls would cost a reference-count
+# update of every array argument per pair, atomic operations that the threads would also contend on.
+INLINE = {**JIT, "inline": "always"}
+
+MAX_EXP = np.float32(6.0)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_INV32 = 1.0 / 4294967296.0
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    """Ask the CPU to start loading matrix[row, :] (C-contiguous 2-D) into its caches: one llvm.prefetch per
+    64-byte line. A hint: no effect on results, no fault on any address."""
+    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array_type, row_type = signature.args
+        array = context.make_array(array_type)(context, builder, args[0])
+        index = context.cast(builder, args[1], row_type, types.intp)
+        zero = context.get_constant(types.intp, 0)
+        pointer = cgutils.get_item_pointer2(
+            context, builder, array.data, cgutils.unpack_tuple(builder, array.shape),
+            cgutils.unpack_tuple(builder, array.strides), array_type.layout, [index, zero],
+        )
+        byte_pointer_type = ir.IntType(8).as_pointer()
+        start = builder.bitcast(pointer, byte_pointer_type)
+        int32 = ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer_type, int32, int32, int32])
+        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
+        row_bytes = builder.mul(builder.extract_value(array.shape, 1),
+                                context.get_constant(types.intp, array_type.dtype.bitwidth // 8))
+        line = context.get_constant(types.intp, 64)
+        with cgutils.for_range_slice(builder, zero, row_bytes, line) as (offset, _):
+            # read access, high temporal locality, data cache
+            builder.call(prefetch, [builder.gep(start, [offset]), int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
+
+
+@njit(**INLINE)
+def next_u64(state):
+    """splitmix64: advance state (a uint64 array of one element) and return the next 64 random bits."""
+    z = state[0] + _GOLDEN
+    state[0] = z
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(**INLINE)
+def uniform(state):
+    """A float in [0, 1) with 32 random bits."""
+    return np.float64(next_u64(state) & _LOW32) * _INV32
+
+
+@njit(**INLINE)
+def below(state, n):
+    """An integer uniform in 0..n-1 (n < 2^32), by multiply-shift of 32 random bits."""
+    return np.int64(((next_u64(state) >> _S32) * np.uint64(n)) >> _S32)
+
+
+@njit(**JIT)
+def build_alias(probs):
+    """Walker's alias table of a distribution (V,): (accept (V,) float64, alias (V,) int32), by Vose's method.
+
+    Drawing i uniformly in 0..V-1 and keeping it with probability accept[i], else taking alias[i], gives
+    P(w) = probs[w] exactly (to rounding), in O(1) per draw.
+    """
+    n = probs.shape[0]
+    scaled = probs * (n / probs.sum())
+    accept = np.ones(n)
+    alias = np.arange(n).astype(np.int32)
+    small = np.empty(n, np.int64)
+    large = np.empty(n, np.int64)
+    ns = 0
+    nl = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        l = large[nl - 1]  # noqa: E741
+        accept[s] = scaled[s]
+        alias[s] = l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            nl -= 1
+            small[ns] = l
+            ns += 1
+    return accept, alias  # entries left in either list keep accept 1 (rounding leftovers)
+
+
+@njit(**INLINE)
+def draw_negatives(state, accept, alias, avoid, out):
+    """Fill out (K,) with negatives drawn ∝ count^ns_exponent (the alias table), none equal to avoid.
+
+    A draw that hits `avoid` is redrawn (so there are always K negatives, as in w2vcli.vocab.NegativeSampler).
+    One 64-bit random number per draw: the high 32 bits choose the slot, the low 32 bits the coin.
+    """
+    v = accept.shape[0]
+    for k in range(out.shape[0]):
+        while True:
+            bits = next_u64(state)
+            i = np.int64(((bits >> _S32) * np.uint64(v)) >> _S32)
+            if np.float64(bits & _LOW32) * _INV32 >= accept[i]:
+                i = alias[i]
+            if i != avoid:
+                out[k] = i
+                break
+
+
+# σ(-x) = 1 - σ(x) and -log σ(x) on [-6, 6], tabulated at 2^14 + 1 points and read with linear interpolation:
+# the interpolation error (h²/8 · max|f''| with h = 12/2^14) is below 7e-9 for σ and 2e-8 for log σ, under
+# float32's resolution, and a lookup costs a few cycles where expf and log1pf are library calls of ~100.
+TABLE_SIZE = 1 << 14
+_GRID = np.linspace(-6.0, 6.0, TABLE_SIZE + 1)
+SIGMOID_TABLE = np.stack([1.0 / (1.0 + np.exp(_GRID)), np.logaddexp(0.0, -_GRID)], axis=1)  # (T + 1, 2)
+_TABLE_SCALE = TABLE_SIZE / 12.0
+
+
+@njit(**INLINE)
+def sigmoid_terms(x):
+    """(1 - σ(x), -log σ(x)) for a float32 x, σ clipped as word2vec's: 1 - σ = 0 for x >= 6 and 1 for x <= -6.
+
+    Inside (-6, 6) both are read from SIGMOID_TABLE with linear interpolation (error < 2e-8); outside, the
+    loss -log σ(x) = log(1 + e^{-x}) is computed exactly (rare once training has started).
+    """
+    if x >= MAX_EXP:
+        return np.float32(0.0), math.log1p(math.exp(-np.float64(x)))
+    if x <= -MAX_EXP:
+        return np.float32(1.0), -np.float64(x) + math.log1p(math.exp(np.float64(x)))
+    u = (np.float64(x) + 6.0) * _TABLE_SCALE
+    i = min(np.int64(u), TABLE_SIZE - 1)
+    frac = u - i
+    one_minus_sig = SIGMOID_TABLE[i, 0] + (SIGMOID_TABLE[i + 1, 0] - SIGMOID_TABLE[i, 0]) * frac
+    nll = SIGMOID_TABLE[i, 1] + (SIGMOID_TABLE[i + 1, 1] - SIGMOID_TABLE[i, 1]) * frac
+    return np.float32(one_minus_sig), nll
+
+
+@njit(**INLINE)
+def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, coef):
+    """One negative-sampling SGD step on the outside rows, for input h = inputs[row] predicting `target`.
+
+        f_0 = u_o·h,  f_k = u_{n_k}·h                      (scores, with the rows as they were on entry)
+        J   = -log σ(f_0) - Σ_k log σ(-f_k)               (returned, float64)
+        g_0 = lr (1 - σ(f_0)),  g_k = -lr σ(f_k)           = -lr ∂J/∂f
+        work[1] = Σ_k g_k u_k  (k = 0..K)                  = -lr ∂J/∂h   (the caller applies it to h's rows)
+        u_k += g_k h  for every k                          = -lr ∂J/∂u_k; a negative drawn twice moves twice
+    This is exactly one SGD step `U -= lr ∂J/∂U` of w2vcli.core.neg_sampling_loss_and_gradient (all scores
+    use the rows before the step, also for repeated negatives). inputs[row] is read, never written, and must
+    not be a row of outside_vectors. work is (2, d) scratch (row 1 is the output), coef (K + 1,) scratch.
+    """
+    d = outside_vectors.shape[1]
+    num = negatives.shape[0] + 1
+    loss = 0.0
+    for k in range(num):
+        w = target if k == 0 else negatives[k - 1]
+        f = np.float32(0.0)
+        for j in range(d):
+            f += outside_vectors[w, j] * inputs[row, j]
+        # With x = f for the true word and x = -f for a negative: J_k = -log σ(x), -lr ∂J/∂f = ±lr (1 - σ(x)).
+        x = f if k == 0 else -f
+        one_minus_sig, nll = sigmoid_terms(x)
+        loss += nll
+        coef[k] = one_minus_sig * lr if k == 0 else -one_minus_sig * lr
+    # A row drawn twice (a repeated negative) is updated once with the summed coefficient: the same step as two
+    # updates computed from the rows on entry, which is what the gradient of J says.
+    for k in range(1, num):
+        w = negatives[k - 1]
+        if w == target:
+            coef[0] += coef[k]
+            coef[k] = np.float32(0.0)
+            continue
+        for m in range(k - 1):
+            if negatives[m] == w:
+                coef[m + 1] += coef[k]
+                coef[k] = np.float32(0.0)
+                break
+    for j in range(d):
+        work[1, j] = np.float32(0.0)
+    for k in range(num):
+        g = coef[k]
+        if g == 0.0:  # a merged repeat, or σ clipped: nothing to do
+            continue
+        w = target if k == 0 else negatives[k - 1]
+        for j in range(d):
+            work[1, j] += g * outside_vectors[w, j]
+            outside_vectors[w, j] += g * inputs[row, j]
+    return loss
+
+
+@njit(**INLINE)
+def skipgram_pair_update(center_vectors, outside_vectors, center, outside, negatives, lr, work, coef):
+    """Skip-gram, one (center, outside) pair: v_c predicts u_o against the negatives; per-pair SGD.
+
+        U   -= lr ∂J/∂U    (neg_pair_update)
+        v_c -= lr ∂J/∂v_c  (= += work[1])
+    with J = -log σ(u_o·v_c) - Σ_k log σ(-u_k·v_c) and every gradient taken at the parameters before the step:
+    the step of w2vcli.core.neg_sampling_loss_and_gradient(v_c, o, U, negatives). Returns J.
+    """
+    loss = neg_pair_update(center_vectors, center, outside_vectors, outside, negatives, lr, work, coef)
+    for j in range(center_vectors.shape[1]):
+        center_vectors[center, j] += work[1, j]
+    return loss
+
+
+@njit(**INLINE)
+def cbow_update(center_vectors, outside_vectors, words, lo, hi, pos, negatives, lr, work, coef):
+    """CBOW, one window: the mean of the context rows predicts the center word words[pos]; per-pair SGD.
+
+    The context is words[lo:hi] without position pos (n = hi - lo - 1 >= 1 words, repeats counted each time).
+        h    = (1/n) Σ_j v_{w_j}                             (word2vec's cbow_mean = 1), in work[0]
+        U   -= lr ∂J/∂U                                      (neg_pair_update with input h, target c)
+        v_{w_j} -= lr ∂J/∂h   for every context occurrence j — NOT divided by n
+    The last line is word2vec C's convention (gensim's too): each context row gets the whole step of the mean
+    h, where the exact gradient ∂J/∂v_{w_j} = (1/n) ∂J/∂h (w2vcli.core.cbow) would give 1/n of it. With lr
+    0.05 (word2vec's CBOW default) this is the step those tools are tuned for. Returns J.
+    """
+    d = center_vectors.shape[1]
+    n = hi - lo - 1
+    for j in range(d):
+        work[0, j] = np.float32(0.0)
+    for p in range(lo, hi):
+        if p != pos:
+            w = words[p]
+            for j in range(d):
+                work[0, j] += center_vectors[w, j]
+    inv = np.float32(1.0) / np.float32(n)
+    for j in range(d):
+        work[0, j] *= inv
+    loss = neg_pair_update(work, 0, outside_vectors, words[pos], negatives, lr, work, coef)
+    for p in range(lo, hi):
+        if p != pos:
+            w = words[p]
+            for j in range(d):
+                center_vectors[w, j] += work[1, j]
+    return loss
+
+
+PREFETCH_AHEAD = 2  # pairs (skip-gram) or windows (CBOW) between prefetching rows and updating them
+
+
+@njit(**JIT)
+def train_stripe(center_vectors, outside_vectors, tokens, seg_offsets, first_seg, last_seg, keep_probs, accept,
+                 alias, window, cbow, lr_start, lr_end, raw_before, raw_total, state, buf, plan, negatives, work,
+                 coef):
+    """Train on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
+
+    For each segment: subsample (keep token t with probability keep_probs[t]) into buf, then for each kept
+    position draw a window shrunk to a random 1..window, cut at the segment's ends, and the negatives of each
+    update; then run the updates in order: skip-gram one per (center, context) pair, CBOW one per window.
+    Planning a segment's updates first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead
+    (the rows are scattered over matrices much larger than the caches: waiting for them is most of the time).
+    lr is linear in raw (pre-subsampling) words: lr_start - (lr_start - lr_end) · (raw_before + position) /
+    raw_total, set at each segment's start (position: the segment's first token in tokens; raw_before:
+    epoch · len(tokens); raw_total: epochs · len(tokens)).
+    Scratch: buf (longest segment,), plan (3, updates of the longest segment), negatives (same, K), work, coef.
+    Returns (loss sum, windows trained).
+    """
+    loss = 0.0
+    windows = 0
+    num_neg = negatives.shape[1]
+    for s in range(first_seg, last_seg):
+        a = seg_offsets[s]
+        b = seg_offsets[s + 1]
+        progress = (raw_before + a) / raw_total
+        lr = np.float32(max(lr_start - (lr_start - lr_end) * progress, lr_end))
+        n = 0
+        for p in range(a, b):
+            w = tokens[p]
+            keep = keep_probs[w]
+            if keep < 1.0 and uniform(state) >= keep:
+                continue
+            buf[n] = w
+            n += 1
+        # plan: skip-gram rows (center, outside); CBOW rows (lo, hi, center position)
+        q = 0
+        for i in range(n):
+            reduced = 1 + below(state, window)
+            lo = max(0, i - reduced)
+            hi = min(n, i + reduced + 1)
+            if hi - lo < 2:
+                continue
+            windows += 1
+            if cbow:
+                plan[0, q] = lo
+                plan[1, q] = hi
+                plan[2, q] = i
+                draw_negatives(state, accept, alias, buf[i], negatives[q])
+                q += 1
+            else:
+                for p in range(lo, hi):
+                    if p != i:
+                        plan[0, q] = buf[i]
+                        plan[1, q] = buf[p]
+                        draw_negatives(state, accept, alias, buf[p], negatives[q])
+                        q += 1
+        for r in range(q):
+            ahead = r + PREFETCH_AHEAD
+            if ahead < q:
+                if cbow:
+                    for p in range(plan[0, ahead], plan[1, ahead]):
+                        prefetch_row(center_vectors, buf[p])
+                    prefetch_row(outside_vectors, buf[plan[2, ahead]])
+                else:
+                    prefetch_row(center_vectors, plan[0, ahead])
+                    prefetch_row(outside_vectors, plan[1, ahead])
+                for k in range(num_neg):
+                    prefetch_row(outside_vectors, negatives[ahead, k])
+            if cbow:
+                loss += cbow_update(center_vectors, outside_vectors, buf, plan[0, r], plan[1, r], plan[2, r],
+                                    negatives[r], lr, work, coef)
+            else:
+                loss += skipgram_pair_update(center_vectors, outside_vectors, plan[0, r], plan[1, r], negatives[r],
+                                             lr, work, coef)
+    return loss, windows
