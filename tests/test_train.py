@@ -21,6 +21,7 @@ from reference import (
     write_toy_corpus,
 )
 
+import w2vcli.train as train_module
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
 from w2vcli.engines.base import StepReport
@@ -349,3 +350,22 @@ def test_default_run_learns_the_planted_groups(tmp_path):
         hits, total = hits + ok, total + len(members)
     assert hits / total >= 0.9, per_group
     assert all(share > 0.5 for share in per_group.values()), per_group  # most words of every group
+
+
+def test_training_refuses_when_the_parameters_exceed_available_memory(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=200)
+    monkeypatch.setattr(train_module, "available_memory", lambda: 1000)  # bytes
+    messages = []
+    with pytest.raises(W2VError, match=r"needs about .* GiB .* lower --dim, raise --min-count or set --max-vocab"):
+        train(quiet_config(corpus, dim=8, min_count=1), tmp_path / "out", log=messages.append)
+    vocab_size = len({w for line in corpus.read_text().splitlines() for w in line.split()})
+    assert any(f"{vocab_size * 8 * 2 * 8 / 2**20:,.1f} MB for {vocab_size:,} x 8 vectors x 2 (float64)" in m
+               for m in messages)
+    assert not (tmp_path / "out").exists()  # refused before anything was created
+
+
+def test_a_failed_corpus_creates_no_out_folder(tmp_path):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(W2VError, match="has no words"):
+        train(quiet_config(tmp_path / "empty.txt"), tmp_path / "out", log=silent)
+    assert not (tmp_path / "out").exists()

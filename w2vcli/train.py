@@ -47,7 +47,8 @@ def default_out_dir() -> Path:
     return candidate
 
 
-def prepare_out_dir(out_dir: Path, resume: bool) -> None:
+def check_out_dir(out_dir: Path, resume: bool) -> None:
+    """Refuse an --out that cannot receive this run, before any work (nothing is created here)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise W2VError(f"--out {out_dir} is a file, not a folder; choose another --out")
     has_checkpoints = any((out_dir / "checkpoints").glob("step-*.npz"))
@@ -55,10 +56,43 @@ def prepare_out_dir(out_dir: Path, resume: bool) -> None:
         raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no checkpoint")
     if not resume and has_checkpoints:
         raise W2VError(f"{out_dir} already holds a run: add --resume to continue it, or choose another --out")
+
+
+def create_out_dir(out_dir: Path) -> None:
     try:
         (out_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise W2VError(f"cannot create --out {out_dir}: {err.strerror}") from None
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (MemAvailable of /proc/meminfo), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(config: TrainConfig, vocab_size: int, log=print) -> None:
+    """State the memory the parameters will take, V × d × 2 matrices × bytes per value (+ the same again for
+    the NumPy engine's batch buffers, at most), and refuse when it exceeds the memory available."""
+    bytes_per_value = 4 if config.engine == "fast" else 8  # float32 / float64
+    needed = vocab_size * config.dim * 2 * bytes_per_value
+    if config.loss == "softmax":
+        needed += config.batch_size * 2 * config.window * vocab_size * 8 * 3  # (P, V) scores, ŷ and gradient
+    available = available_memory()
+    log(f"memory: {needed / 2**20:,.1f} MB for {vocab_size:,} x {config.dim} vectors x 2 "
+        f"({'float32' if bytes_per_value == 4 else 'float64'})"
+        + (f", {available / 2**20:,.0f} MB available" if available else ""))
+    if available is not None and needed > available:
+        raise W2VError(
+            f"training needs about {needed / 2**30:.1f} GiB for its parameters but only {available / 2**30:.1f} GiB "
+            "is available: lower --dim, raise --min-count or set --max-vocab"
+        )
 
 
 def stored_config(out_dir: Path) -> TrainConfig:
@@ -79,17 +113,25 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, object]:
         f"vocabulary {len(vocab):,} words (min_count {config.min_count}), {vocab.total:,} tokens kept, "
         f"{encoded.num_sentences:,} sentences"
     )
-    if len(encoded.tokens) < 2:
-        raise W2VError("the corpus has fewer than two in-vocabulary tokens: nothing to train on")
+    if vocab.pruned_types:
+        log(f"pruned {vocab.pruned_types:,} rare types while counting, to stay within --max-vocab "
+            f"{config.max_vocab:,} (as word2vec does; counts of kept words may be slightly low)")
+    if encoded.num_sentences == 0 or np.diff(encoded.offsets).max() < 2:
+        raise W2VError(
+            f"corpus {corpus.path}: no sentence has two in-vocabulary words, so no window has a context word "
+            f"(--min-count {config.min_count}); give several words per line, or lower --min-count"
+        )
     return vocab, encoded
 
 
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
     """Train word vectors as config says and write every output into out_dir; see the module docstring."""
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
-    prepare_out_dir(out_dir, resume)
+    check_out_dir(out_dir, resume)
     vocab, encoded = load_corpus(config, log)
+    check_memory(config, len(vocab), log)
     engine = make_engine(config, vocab, encoded)
+    create_out_dir(out_dir)
     fingerprint = vocab_fingerprint(vocab)
     config_dict = dataclasses.asdict(config)
     if resume:
