@@ -74,7 +74,7 @@ def uninterrupted(corpus, tmp_path_factory):
     runs = {}
     for name, (options, _) in SCHEDULES.items():
         out = tmp_path_factory.mktemp(f"a-{name}") / "out"
-        config = TrainConfig(corpus=str(corpus), dim=8, quiet=True, **options)
+        config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, quiet=True, **options)
         runs[name] = (config, out, train(config, out, log=silent))
     return runs
 
@@ -114,7 +114,7 @@ def test_interrupted_then_resumed_run_equals_uninterrupted_run(schedule, uninter
 
 def test_sigterm_exit_code_is_143(corpus, tmp_path, monkeypatch):
     interrupt_at(3, monkeypatch, signal.SIGTERM)
-    config = TrainConfig(corpus=str(corpus), dim=4, iterations=20, quiet=True)
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=4, iterations=20, quiet=True)
     with pytest.raises(TrainingInterrupted) as info:
         train(config, tmp_path / "out", log=silent)
     assert info.value.exit_code == 143
@@ -226,7 +226,7 @@ def test_resume_when_every_checkpoint_is_broken_is_a_w2verror(corpus, tmp_path):
     out = tmp_path / "out"
     (out / "checkpoints").mkdir(parents=True)
     (out / "checkpoints" / "step-000000010.npz").write_bytes(b"garbage")
-    config = TrainConfig(corpus=str(corpus), dim=4, iterations=5, quiet=True)
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=4, iterations=5, quiet=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(W2VError, match="nothing to resume"):
@@ -235,17 +235,17 @@ def test_resume_when_every_checkpoint_is_broken_is_a_w2verror(corpus, tmp_path):
 
 def test_resume_on_another_corpus_is_refused(corpus, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    config = TrainConfig(corpus=str(corpus), dim=4, iterations=20, quiet=True)
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=4, iterations=20, quiet=True)
     interrupt_at(5, monkeypatch)
     with pytest.raises(TrainingInterrupted):
         train(config, out, log=silent)
     other = write_toy_corpus(tmp_path, sentences=500, seed=9)
     with pytest.raises(W2VError, match="corpus differs"):
-        train(TrainConfig(corpus=str(other), dim=4, iterations=20, quiet=True), out, resume=True, log=silent)
+        train(TrainConfig(engine="numpy", corpus=str(other), dim=4, iterations=20, quiet=True), out, resume=True, log=silent)
 
 
 def test_train_refuses_a_folder_that_holds_a_run_and_resume_of_an_empty_one(corpus, tmp_path):
-    config = TrainConfig(corpus=str(corpus), dim=4, iterations=5, quiet=True)
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=4, iterations=5, quiet=True)
     with pytest.raises(W2VError, match="nothing to resume"):
         train(config, tmp_path / "empty", resume=True, log=silent)
     train(config, tmp_path / "run", log=silent)
@@ -260,7 +260,7 @@ def test_train_refuses_a_folder_that_holds_a_run_and_resume_of_an_empty_one(corp
 def interrupted_cli_run(corpus, tmp_path, monkeypatch):
     """A run started with the CLI's options, stopped by Ctrl-C after step 100 (library call, as the CLI makes)."""
     out = tmp_path / "run"
-    config = TrainConfig(corpus=str(corpus), dim=8, iterations=300, anneal_every=100, checkpoint_every=50,
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, iterations=300, anneal_every=100, checkpoint_every=50,
                          quiet=True)
     with monkeypatch.context() as patch:
         interrupt_at(100, patch)
@@ -306,7 +306,7 @@ def test_cli_second_train_into_a_run_folder_suggests_resume(interrupted_cli_run,
     out = interrupted_cli_run
     before = checkpoint_names(out)
     result = CliRunner().invoke(
-        main, ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8"]
+        main, ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8"]
     )
     assert result.exit_code == 1
     assert result.stderr.startswith("Error:") and "--resume" in result.stderr and str(out) in result.stderr

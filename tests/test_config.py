@@ -39,10 +39,10 @@ def test_defaults():
     assert c.window == 5
     assert c.negative == 5
     assert c.ns_exponent == 0.75
-    assert c.engine == "numpy"
-    assert c.lr == 0.3
+    assert c.engine == "fast"
+    assert c.lr == 0.025  # the fast engine's default (word2vec's skip-gram alpha)
     assert c.min_lr is None
-    assert c.final_lr == pytest.approx(0.3e-4)
+    assert c.final_lr == pytest.approx(0.025e-4)
     assert c.batch_size == 50
     assert c.epochs == 5
     assert c.iterations is None
@@ -230,7 +230,7 @@ def test_impossible_values_name_the_key(values, key):
 
 def test_boundary_values_are_accepted():
     c = resolve_config(
-        {"negative": 0, "loss": "softmax", "min_count": 0, "checkpoint_every": 0, "sample": 0, "max_vocab": 2,
+        {"engine": "numpy", "negative": 0, "loss": "softmax", "min_count": 0, "checkpoint_every": 0, "sample": 0, "max_vocab": 2,
          "min_lr": 0.3, "lr": 0.3, "iterations": 1, "dim": 1, "window": 1}
     )
     assert (c.negative, c.min_count, c.max_vocab, c.min_lr, c.iterations) == (0, 0, 2, 0.3, 1)
@@ -334,7 +334,7 @@ def test_config_to_yaml_roundtrips_non_defaults(tmp_path):
         corpus="some dir/with: colon #and hash.txt", format="sst", lowercase=False, min_count=1, max_vocab=1000,
         sample=1e-5, sample_rule="assignment", model="cbow", loss="softmax", dim=10, window=2, negative=0,
         ns_exponent=0.5, lr=0.025, min_lr=1e-6, batch_size=7, epochs=3, iterations=40000, anneal_every=20000,
-        seed=31415, checkpoint_every=0, quiet=True,
+        seed=31415, checkpoint_every=0, quiet=True, engine="numpy", threads=2,
     )
     back = roundtrip(c, tmp_path)
     assert back == c

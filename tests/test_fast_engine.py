@@ -297,7 +297,8 @@ def test_cli_fast_engine(corpus, tmp_path):
 
 
 def test_lr_defaults_to_the_engines_own():
-    assert TrainConfig().lr == 0.3
+    assert TrainConfig().engine == "fast" and TrainConfig().lr == 0.025
+    assert TrainConfig(engine="numpy").lr == 0.3
     assert TrainConfig(engine="fast").lr == 0.025
     assert TrainConfig(engine="fast", model="cbow").lr == 0.05
     assert TrainConfig(engine="fast", lr=0.01).lr == 0.01

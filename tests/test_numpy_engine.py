@@ -30,7 +30,7 @@ def make_engine(model: str, loss: str, tokens=None, offsets=None, **options) -> 
     if tokens is None:
         tokens, offsets = np.arange(V, dtype=np.int32), np.array([0, V])
     corpus = EncodedCorpus(np.asarray(tokens, dtype=np.int32), np.asarray(offsets, dtype=np.int64))
-    config = TrainConfig(model=model, loss=loss, dim=D, negative=K, quiet=True, **options)
+    config = TrainConfig(engine="numpy", model=model, loss=loss, dim=D, negative=K, quiet=True, **options)
     return NumpyEngine(config, vocab, corpus)
 
 

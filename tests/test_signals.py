@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from reference import write_toy_corpus
 
-OPTIONS = ["--dim", "16", "--epochs", "6", "--min-count", "1", "--checkpoint-every", "100", "--quiet"]
+OPTIONS = ["--engine", "numpy", "--dim", "16", "--epochs", "6", "--min-count", "1", "--checkpoint-every", "100", "--quiet"]
 
 
 def w2v(*args, check=True) -> subprocess.CompletedProcess:

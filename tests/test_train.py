@@ -33,7 +33,7 @@ OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv",
 
 
 def quiet_config(corpus, **options) -> TrainConfig:
-    settings = dict(corpus=str(corpus), dim=10, epochs=1, checkpoint_every=100, quiet=True)
+    settings = dict(engine="numpy", corpus=str(corpus), dim=10, epochs=1, checkpoint_every=100, quiet=True)
     settings.update(options)
     return TrainConfig(**settings)
 
@@ -279,7 +279,7 @@ def test_cli_train_quiet(tmp_path):
     corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        main, ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1", "--dim", "8"]
+        main, ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1", "--dim", "8"]
     )
     assert result.exit_code == 0, result.output
     counts = Counter(corpus.read_text(encoding="utf-8").split())
@@ -297,7 +297,7 @@ def test_cli_optional_number_options(tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(
         main,
-        ["train", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8", "--iterations", "30",
+        ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8", "--iterations", "30",
          "--anneal-every", "10", "--max-vocab", "50", "--min-lr", "0.001"],
     )
     assert result.exit_code == 0, result.output

@@ -44,7 +44,7 @@ class TrainConfig:
     ns_exponent: float = option(0.75, "negatives are drawn with probability ∝ count^ns_exponent")
     # optimisation
     engine: Literal["numpy", "fast"] = option(
-        "numpy", "training engine: numpy (vectorised NumPy core) or fast (compiled per-pair SGD, threads)"
+        "fast", "training engine: fast (compiled per-pair SGD, threads) or numpy (the vectorised NumPy core)"
     )
     threads: int = option(0, "fast engine: worker threads (lock-free Hogwild updates); 0 = all cores")
     lr: float | None = option(

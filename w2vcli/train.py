@@ -240,8 +240,8 @@ def write_outputs(out_dir: Path, vocab: Vocab, state: TrainState, history: np.nd
     with atomic_write(out_dir / "model.npz") as handle:
         np.savez(
             handle,
-            center_vectors=state.center_vectors.astype(np.float32),
-            outside_vectors=state.outside_vectors.astype(np.float32),
+            center_vectors=np.asarray(state.center_vectors, dtype=np.float32),
+            outside_vectors=np.asarray(state.outside_vectors, dtype=np.float32),
             words=np.array(vocab.words),
             counts=vocab.counts,
         )
