@@ -241,7 +241,8 @@ def test_resume_on_another_corpus_is_refused(corpus, tmp_path, monkeypatch):
         train(config, out, log=silent)
     other = write_toy_corpus(tmp_path, sentences=500, seed=9)
     with pytest.raises(W2VError, match="corpus differs"):
-        train(TrainConfig(engine="numpy", corpus=str(other), dim=4, iterations=20, quiet=True), out, resume=True, log=silent)
+        other_config = TrainConfig(engine="numpy", corpus=str(other), dim=4, iterations=20, quiet=True)
+        train(other_config, out, resume=True, log=silent)
 
 
 def test_train_refuses_a_folder_that_holds_a_run_and_resume_of_an_empty_one(corpus, tmp_path):
@@ -260,7 +261,8 @@ def test_train_refuses_a_folder_that_holds_a_run_and_resume_of_an_empty_one(corp
 def interrupted_cli_run(corpus, tmp_path, monkeypatch):
     """A run started with the CLI's options, stopped by Ctrl-C after step 100 (library call, as the CLI makes)."""
     out = tmp_path / "run"
-    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, iterations=300, anneal_every=100, checkpoint_every=50,
+    config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, iterations=300, anneal_every=100,
+                         checkpoint_every=50,
                          quiet=True)
     with monkeypatch.context() as patch:
         interrupt_at(100, patch)

@@ -230,7 +230,8 @@ def test_impossible_values_name_the_key(values, key):
 
 def test_boundary_values_are_accepted():
     c = resolve_config(
-        {"engine": "numpy", "negative": 0, "loss": "softmax", "min_count": 0, "checkpoint_every": 0, "sample": 0, "max_vocab": 2,
+        {"engine": "numpy", "negative": 0, "loss": "softmax", "min_count": 0, "checkpoint_every": 0, "sample": 0,
+         "max_vocab": 2,
          "min_lr": 0.3, "lr": 0.3, "iterations": 1, "dim": 1, "window": 1}
     )
     assert (c.negative, c.min_count, c.max_vocab, c.min_lr, c.iterations) == (0, 0, 2, 0.3, 1)

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from reference import write_toy_corpus
 
-OPTIONS = ["--engine", "numpy", "--dim", "16", "--epochs", "6", "--min-count", "1", "--checkpoint-every", "100", "--quiet"]
+OPTIONS = [
+    "--engine", "numpy", "--dim", "16", "--epochs", "6", "--min-count", "1", "--checkpoint-every", "100", "--quiet",
+]
 
 
 def w2v(*args, check=True) -> subprocess.CompletedProcess:

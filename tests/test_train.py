@@ -279,7 +279,9 @@ def test_cli_train_quiet(tmp_path):
     corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        main, ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1", "--dim", "8"]
+        main,
+        ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--epochs", "1",
+         "--dim", "8"],
     )
     assert result.exit_code == 0, result.output
     counts = Counter(corpus.read_text(encoding="utf-8").split())
@@ -297,7 +299,8 @@ def test_cli_optional_number_options(tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(
         main,
-        ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8", "--iterations", "30",
+        ["train", "--engine", "numpy", "--out", str(out), "--quiet", "--corpus", str(corpus), "--dim", "8",
+         "--iterations", "30",
          "--anneal-every", "10", "--max-vocab", "50", "--min-lr", "0.001"],
     )
     assert result.exit_code == 0, result.output
