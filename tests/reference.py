@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from pathlib import Path
 
 import numpy as np
+from click.testing import CliRunner
 
 import w2vcli.train as train_module
 
@@ -81,3 +83,10 @@ def hook_engine_reports(monkeypatch, on_report) -> None:
         return engine
 
     monkeypatch.setattr(train_module, "make_engine", make)
+
+
+def make_runner() -> CliRunner:
+    """A CLI runner keeping stdout and stderr apart (Click 8.1 needs mix_stderr=False; 8.2+ always does)."""
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()

@@ -2,14 +2,13 @@
 (2 usage: options, config keys, types and values, YAML; 1 data), no traceback, and no partial output files."""
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from reference import make_runner
 
 from w2vcli.cli import main
 from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
@@ -20,13 +19,6 @@ CORPUS = "the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n"
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def make_runner() -> CliRunner:
-    """stdout and stderr apart (Click 8.1 needs mix_stderr=False; 8.2+ always keeps result.stderr)."""
-    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        return CliRunner(mix_stderr=False)
-    return CliRunner()
 
 
 def run(*args):

@@ -1,12 +1,12 @@
 """The inspecting commands through Click: `w2v embed`, `w2v plot-pca` and `w2v evaluate`."""
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from reference import make_runner
 
 from w2vcli.cli import main
 from w2vcli.evaluate import evaluate_word_analogies, evaluate_word_pairs
@@ -14,13 +14,6 @@ from w2vcli.plot import DEFAULT_WORDS
 from w2vcli.vectors import WordVectors
 
 matplotlib_image = pytest.importorskip("matplotlib.image")
-
-
-def make_runner() -> CliRunner:
-    """stdout and stderr apart (Click 8.1 needs mix_stderr=False; 8.2+ always keeps result.stderr)."""
-    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        return CliRunner(mix_stderr=False)
-    return CliRunner()
 
 
 def run(*args):

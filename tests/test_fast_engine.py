@@ -2,14 +2,13 @@
 core's gradients, the sampler, the schedule, sentence boundaries, determinism, resume and the config rules."""
 from __future__ import annotations
 
-import importlib.util
 import signal
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from reference import hook_engine_reports
+from reference import hook_engine_reports, write_toy_corpus
 
 from w2vcli import core
 from w2vcli.checkpoint import load_checkpoint
@@ -213,12 +212,7 @@ def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("make_toy", ROOT / "corpora" / "make_toy.py")
-    make_toy = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_toy)
-    path = tmp_path_factory.mktemp("fast") / "tiny.txt"
-    path.write_text("\n".join(make_toy.generate(2000, seed=3)) + "\n", encoding="utf-8")
-    return path
+    return write_toy_corpus(tmp_path_factory.mktemp("fast"), sentences=2000, seed=3)
 
 
 def fast_config(corpus, **options) -> TrainConfig:
