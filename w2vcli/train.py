@@ -127,6 +127,7 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, object]:
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
     """Train word vectors as config says and write every output into out_dir; see the module docstring."""
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
+    _return_large_blocks_to_the_os()
     check_out_dir(out_dir, resume)
     vocab, encoded = load_corpus(config, log)
     check_memory(config, len(vocab), log)
@@ -225,6 +226,18 @@ def _stop_signals():
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _return_large_blocks_to_the_os() -> None:
+    """Keep glibc's mmap threshold at 128 KiB. By default it rises to the size of the largest block freed
+    (up to 32 MiB), so after each checkpoint's 15 MB write buffer the next ones come from the heap and stay
+    resident when freed: ~20 MB of peak memory on GCIDE. Elsewhere than glibc, nothing happens."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 def _history_array(history: list) -> np.ndarray:

@@ -263,8 +263,8 @@ def save_word2vec_text(path, words: list[str], vectors: np.ndarray) -> None:
     row_format = " ".join(["%.9g"] * vectors.shape[1])
     with atomic_write(path, "w", encoding="utf-8") as handle:
         handle.write(f"{len(words)} {vectors.shape[1]}\n")
-        for start in range(0, len(words), 4096):  # in blocks: Python floats for all rows would cost ~100 MB
-            block = vectors[start:start + 4096].tolist()
+        for start in range(0, len(words), 256):  # in blocks: Python floats for all rows would cost ~100 MB
+            block = vectors[start:start + 256].tolist()
             handle.write("".join(f"{word} {row_format % tuple(row)}\n" for word, row in zip(words[start:], block)))
 
 
