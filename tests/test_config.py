@@ -40,7 +40,7 @@ def test_defaults():
     assert c.negative == 5
     assert c.ns_exponent == 0.75
     assert c.engine == "fast"
-    assert c.lr == 0.025  # the fast engine's default (word2vec's skip-gram alpha)
+    assert c.lr is None and c.effective_lr == 0.025  # the fast engine's default (word2vec's skip-gram alpha)
     assert c.min_lr is None
     assert c.final_lr == pytest.approx(0.025e-4)
     assert c.batch_size == 50
@@ -350,7 +350,11 @@ def test_config_to_yaml_has_a_comment_on_every_key_line():
         m = KEY_LINE.match(line)
         assert m, f"no `# comment` on: {line!r}"
         keys.append(m["key"])
-        assert line.split("  # ", 1)[1] == FIELDS[m["key"]].metadata["help"]
+        comment = line.split("  # ", 1)[1]
+        if m["key"] == "lr":  # an empty lr says which value the run used
+            assert comment == FIELDS["lr"].metadata["help"] + " (this run: 0.025)"
+        else:
+            assert comment == FIELDS[m["key"]].metadata["help"]
     assert keys == list(FIELDS)
 
 
@@ -476,3 +480,16 @@ def test_cli_train_missing_config(run_cli, tmp_path):
     assert "Error:" in result.output
     assert "missing.yaml" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "options, key",
+    [
+        ({"window": 10_001}, "window"),
+        ({"ns_exponent": float("nan")}, "ns_exponent"),
+        ({"ns_exponent": -0.5}, "ns_exponent"),
+    ],
+)
+def test_window_and_ns_exponent_bounds(options, key):
+    with pytest.raises(ConfigError, match=key):
+        resolve_config(options)

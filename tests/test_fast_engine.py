@@ -284,19 +284,22 @@ def test_cli_fast_engine(corpus, tmp_path):
                                        "--dim", "10", "--epochs", "1", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     config = (out / "config.yaml").read_text()
-    assert "engine: fast" in config and "lr: 0.025" in config and "threads: 1" in config
+    assert "engine: fast" in config and "threads: 1" in config
+    assert "lr: null  # " in config and "(this run: 0.025)" in config  # empty lr: the engine default, said
 
 
 # --- config -----------------------------------------------------------------------------------------------------
 
 
 def test_lr_defaults_to_the_engines_own():
-    assert TrainConfig().engine == "fast" and TrainConfig().lr == 0.025
-    assert TrainConfig(engine="numpy").lr == 0.3
-    assert TrainConfig(engine="fast").lr == 0.025
-    assert TrainConfig(engine="fast", model="cbow").lr == 0.05
-    assert TrainConfig(engine="fast", lr=0.01).lr == 0.01
-    assert resolve_config({"engine": "fast"}, {"lr": None}).lr == 0.025
+    assert TrainConfig().engine == "fast" and TrainConfig().effective_lr == 0.025
+    assert TrainConfig(engine="numpy").effective_lr == 0.3
+    assert TrainConfig(engine="fast").effective_lr == 0.025
+    assert TrainConfig(engine="fast", model="cbow").effective_lr == 0.05
+    assert TrainConfig(engine="fast", lr=0.01).effective_lr == 0.01
+    assert resolve_config({"engine": "fast"}, {"lr": None}).effective_lr == 0.025
+    # an empty lr stays empty, so a saved config switched to another engine gets that engine's default
+    assert resolve_config({"engine": "fast"}, {"engine": "numpy"}).effective_lr == 0.3
     assert TrainConfig().threads == 0
 
 
@@ -318,3 +321,17 @@ def test_options_the_fast_engine_cannot_honour_are_config_errors(options, words)
 def test_cli_fast_with_softmax_is_a_one_line_error():
     result = CliRunner().invoke(main, ["train", "--engine", "fast", "--loss", "softmax"])
     assert result.exit_code == 2 and result.output.startswith("Error: loss softmax is not available"), result.output
+
+
+def test_scratch_is_sized_by_the_longest_sentence_not_the_window():
+    """A window far larger than any sentence reserves no more scratch than a window that spans it."""
+    tokens, offsets = [0, 1, 2, 3, 4] * 4, [0, 5, 10, 15, 20]
+    huge = engine_for(tokens, offsets, window=10_000, threads=4)
+    spanning = engine_for(tokens, offsets, window=4, threads=4)
+    assert huge._plan.shape == spanning._plan.shape == (4, 3, 5 * 2 * 4)
+    assert huge._negatives.nbytes == spanning._negatives.nbytes
+
+
+def test_sigmoid_terms_of_nan_is_nan():
+    one_minus_sigma, loss = fk.sigmoid_terms(np.float32(np.nan))
+    assert np.isnan(one_minus_sigma) and np.isnan(loss)

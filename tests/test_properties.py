@@ -89,4 +89,4 @@ def test_config_loader_gives_a_config_or_a_config_error(text):
         config = resolve_config(read_config_file(path))
     except ConfigError:
         return
-    assert config.dim >= 1 and config.window >= 1 and 0 < config.lr < float("inf")
+    assert config.dim >= 1 and config.window >= 1 and 0 < config.effective_lr < float("inf")

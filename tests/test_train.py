@@ -136,7 +136,7 @@ def test_loss_csv(tiny_run):
     assert len(body) == total  # a row per step: fewer than 20,000 steps
     assert body[:, 0].tolist() == list(range(1, total + 1))
     assert int(body[-1, 0]) == total
-    assert body[0, 3] == config.lr
+    assert body[0, 3] == config.effective_lr
     assert np.all(np.diff(body[:, 3]) < 0)  # the epochs schedule decays
     assert np.all(np.diff(body[:, 4]) > 0) and int(body[-1, 4]) == result.state.words_done
     assert body[0, 1] == body[0, 2]  # the running loss starts at the first step's loss
@@ -372,3 +372,18 @@ def test_a_failed_corpus_creates_no_out_folder(tmp_path):
     with pytest.raises(W2VError, match="has no words"):
         train(quiet_config(tmp_path / "empty.txt"), tmp_path / "out", log=silent)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_step_without_windows_does_not_enter_the_running_loss(tmp_path, monkeypatch):
+    """A step whose windows were all subsampled away reports loss 0 on 0 words: it must not pull the running
+    average (the assignment's 0.95 old + 0.05 new) towards 0, nor start it at 0."""
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+
+    def empty_first_step(report):
+        return StepReport(report.step, 0.0, report.lr, 0) if report.step == 1 else report
+
+    hook_engine_reports(monkeypatch, empty_first_step)
+    result = train(quiet_config(corpus), tmp_path / "out", log=silent)
+    steps = result.history[:, 0].astype(int).tolist()
+    assert 1 not in steps  # no running average yet after the empty step
+    assert result.history[0, 1] == result.history[0, 2]  # it starts at the first real step's loss

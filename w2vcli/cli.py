@@ -112,8 +112,9 @@ def train(config_file, out_dir, resume, **options):
     log = (lambda message: None) if config.quiet else (lambda message: click.echo(message, err=True))
     result = run_training(config, out_dir, resume=resume, log=log)
     final = result.state.running_loss
+    shown = "n/a" if final is None else f"{final:.4f}"
     click.echo(
-        f"trained {result.state.step:,} steps in {result.seconds:.1f} s, final loss {final:.4f}; "
+        f"trained {result.state.step:,} steps in {result.seconds:.1f} s, final loss {shown}; "
         f"wrote {result.out_dir}/ (vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png)"
     )
 

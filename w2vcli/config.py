@@ -55,15 +55,13 @@ class TrainConfig:
     epochs: int = option(5, "passes over the corpus (ignored when iterations is set)")
     iterations: int | None = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
     anneal_every: int = option(20000, "with iterations: halve the learning rate every this many steps")
-    seed: int = option(1, "random seed: same seed, same vectors")
+    seed: int = option(1, "random seed: with threads 1 (or the numpy engine), same seed, same vectors")
     # outputs
     checkpoint_every: int = option(5000, "save a checkpoint every this many steps (0 = only at the end)")
     quiet: bool = option(False, "no progress bar")
 
     def __post_init__(self):
         check_types(self)
-        if self.lr is None:  # the engine's default, written out so that config.yaml and checkpoints hold it
-            self.lr = default_lr(self.engine, self.model)
         positive = ("dim", "window", "batch_size", "epochs", "anneal_every")
         for key in positive:
             if getattr(self, key) < 1:
@@ -71,10 +69,14 @@ class TrainConfig:
         for key in ("min_count", "negative", "checkpoint_every", "threads"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{key} must be 0 or more (got {getattr(self, key)})")
-        if not 0 < self.lr < math.inf:  # also rejects NaN
+        if self.lr is not None and not 0 < self.lr < math.inf:  # also rejects NaN
             raise ConfigError(f"lr must be a number greater than 0 (got {self.lr})")
-        if self.min_lr is not None and not 0 <= self.min_lr <= self.lr:
-            raise ConfigError(f"min_lr must be between 0 and lr={self.lr} (got {self.min_lr})")
+        if self.min_lr is not None and not 0 <= self.min_lr <= self.effective_lr:
+            raise ConfigError(f"min_lr must be between 0 and lr={self.effective_lr} (got {self.min_lr})")
+        if self.window > 10_000:
+            raise ConfigError(f"window must be at most 10,000, the longest sentence trained (got {self.window})")
+        if not 0 <= self.ns_exponent < math.inf:
+            raise ConfigError(f"ns_exponent must be a number, 0 or more (got {self.ns_exponent})")
         if not 0 <= self.sample < math.inf:
             raise ConfigError(f"sample must be 0 or more (got {self.sample})")
         if self.max_vocab is not None and self.max_vocab < 2:
@@ -96,8 +98,14 @@ class TrainConfig:
                 )
 
     @property
+    def effective_lr(self) -> float:
+        """The learning rate this run starts from: lr, or the engine's default when lr is empty. Kept apart
+        from lr so that a config file without lr still means "the default" after --engine or --model change."""
+        return default_lr(self.engine, self.model) if self.lr is None else self.lr
+
+    @property
     def final_lr(self) -> float:
-        return self.lr * 1e-4 if self.min_lr is None else self.min_lr
+        return self.effective_lr * 1e-4 if self.min_lr is None else self.min_lr
 
 
 def default_lr(engine: str, model: str) -> float:
@@ -213,7 +221,8 @@ def config_to_yaml(config: TrainConfig) -> str:
     for name in FIELDS:
         value = yaml.safe_dump(getattr(config, name), default_flow_style=True).strip()
         value = value.removesuffix("\n...").removesuffix("...").strip()
-        lines.append(f"{name}: {value}  # {field_help(name)}")
+        note = f" (this run: {config.effective_lr:g})" if name == "lr" and config.lr is None else ""
+        lines.append(f"{name}: {value}  # {field_help(name)}{note}")
     return "\n".join(lines) + "\n"
 
 

@@ -78,8 +78,8 @@ def available_memory() -> int | None:
 
 
 def check_memory(config: TrainConfig, vocab_size: int, log=print) -> None:
-    """State the memory the parameters will take, V × d × 2 matrices × bytes per value (+ the same again for
-    the NumPy engine's batch buffers, at most), and refuse when it exceeds the memory available."""
+    """State the memory the parameters will take, V × d × 2 matrices × bytes per value (+ the (P, V) buffers of
+    the naive softmax), and refuse when it exceeds the memory available."""
     bytes_per_value = 4 if config.engine == "fast" else 8  # float32 / float64
     needed = vocab_size * config.dim * 2 * bytes_per_value
     if config.loss == "softmax":
@@ -127,7 +127,8 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, object]:
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
     """Train word vectors as config says and write every output into out_dir; see the module docstring."""
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
-    _return_large_blocks_to_the_os()
+    if config.engine == "fast":
+        _return_large_blocks_to_the_os()
     check_out_dir(out_dir, resume)
     vocab, encoded = load_corpus(config, log)
     check_memory(config, len(vocab), log)
@@ -149,6 +150,11 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     write_text_atomic(out_dir / "config.yaml", config_to_yaml(config))
 
     def checkpoint():
+        if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
+            raise W2VError(  # never checkpoint (or write) them
+                f"the vectors became NaN or infinite by step {state.step:,}: training diverged; try a lower --lr "
+                f"(now {config.effective_lr:g}). The last good checkpoint is kept in {out_dir / 'checkpoints'}"
+            )
         return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint)
 
     started = time.perf_counter()
@@ -173,17 +179,18 @@ def _train_loop(engine: Engine, state: TrainState, history: list, config, checkp
         for report in engine.run(state):
             if not math.isfinite(report.loss):
                 raise _diverged(report, f"loss became {report.loss}", out_dir)
-            running = report.loss if state.running_loss is None else 0.95 * state.running_loss + 0.05 * report.loss
-            state.running_loss = running
-            if report.step % log_every == 0 or report.step == engine.total_steps:
+            if report.words:  # a step whose windows were all subsampled away has no loss to average in
+                old = state.running_loss
+                state.running_loss = report.loss if old is None else 0.95 * old + 0.05 * report.loss
+            running = state.running_loss
+            if running is not None and (report.step % log_every == 0 or report.step == engine.total_steps):
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
             if config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end):
-                if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
-                    raise _diverged(report, "the vectors became NaN or infinite", out_dir)  # never checkpoint them
                 checkpoint()
             if report.step % 50 == 0 or report.step == engine.total_steps:
                 rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{running:.3f}", lr=f"{report.lr:.3g}", words_s=f"{rate:,.0f}", refresh=False)
+                shown = "-" if running is None else f"{running:.3f}"
+                bar.set_postfix(loss=shown, lr=f"{report.lr:.3g}", words_s=f"{rate:,.0f}", refresh=False)
                 bar.update(report.step - bar.n)
             if stop.signal is not None:
                 path = checkpoint()

@@ -98,7 +98,8 @@ class FastEngine(Engine):
         self.accept, self.alias = fast_kernels.build_alias(weights / weights.sum())
         self.threads = resolve_threads(config.threads)
         max_segment = max(1, int(np.diff(self.seg_offsets).max(initial=1)))
-        max_updates = max_segment if config.model == "cbow" else max_segment * 2 * config.window
+        reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
+        max_updates = max_segment if config.model == "cbow" else max_segment * 2 * max(reach, 1)
         t, d, k = self.threads, config.dim, config.negative
         self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each stripe's kept tokens of a segment
         self._plan = np.zeros((t, 3, max_updates), dtype=np.int32)  # ... its updates
@@ -108,7 +109,6 @@ class FastEngine(Engine):
         self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: CBOW's mean h, then -lr ∂J/∂h; 2: padding
         self._coef = np.zeros((t, k + 1 + PAD_FLOATS), dtype=np.float32)
         self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each stripe's generator state in column 0
-        self.epoch_loss = {}  # epoch -> [loss sum, windows], over the steps run in this process
 
     def init_state(self, seed: int) -> TrainState:
         """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero; float32."""
@@ -122,7 +122,7 @@ class FastEngine(Engine):
         """lr after raw_words_done raw words of the run: linear from lr to min_lr over epochs · N words."""
         config = self.config
         progress = raw_words_done / (config.epochs * len(self.tokens))
-        return max(config.lr - (config.lr - config.final_lr) * progress, config.final_lr)
+        return max(config.effective_lr - (config.effective_lr - config.final_lr) * progress, config.final_lr)
 
     def stripe_bounds(self, chunk: int) -> np.ndarray:
         """Segment indices (threads + 1,) splitting a chunk into stripes of about equal word counts."""
@@ -156,7 +156,7 @@ class FastEngine(Engine):
             return self.kernels.train_stripe(
                 state.center_vectors, state.outside_vectors, self.tokens, self.seg_offsets, bounds[t],
                 bounds[t + 1], self.keep_probs, self.accept, self.alias, config.window, config.model == "cbow",
-                config.lr, config.final_lr, epoch * n, config.epochs * n, self._rng[t, :1], self._bufs[t],
+                config.effective_lr, config.final_lr, epoch * n, config.epochs * n, self._rng[t, :1], self._bufs[t],
                 self._plan[t], self._negatives[t], self._work[t, :2], self._coef[t, :k + 1],
             )
 
@@ -177,9 +177,6 @@ class FastEngine(Engine):
                 epoch, chunk = divmod(state.step, self.chunks_per_epoch)
                 lr = self.learning_rate(epoch * n + int(self.seg_offsets[self.chunks[chunk]]))
                 loss, windows = self.train_chunk(state, epoch, chunk, pool if self.threads > 1 else None)
-                totals = self.epoch_loss.setdefault(epoch, [0.0, 0])
-                totals[0] += loss
-                totals[1] += windows
                 state.step += 1
                 state.words_done += windows
                 yield StepReport(

@@ -164,6 +164,8 @@ def sigmoid_terms(x):
     Inside (-6, 6) both are read from SIGMOID_TABLE with linear interpolation (error < 2e-8); outside, the
     loss -log σ(x) = log(1 + e^{-x}) is computed exactly (rare once training has started).
     """
+    if x != x:  # NaN (a diverged run): say so, rather than index the table with it
+        return np.float32(np.nan), np.float64(np.nan)
     if x >= MAX_EXP:
         return np.float32(0.0), math.log1p(math.exp(-np.float64(x)))
     if x <= -MAX_EXP:

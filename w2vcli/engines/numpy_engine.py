@@ -67,9 +67,9 @@ class NumpyEngine(Engine):
         """lr for a step: halved every anneal_every steps (iterations), or linear from lr to min_lr (epochs)."""
         config = self.config
         if config.iterations is not None:
-            return config.lr * 0.5 ** (step // config.anneal_every)
+            return config.effective_lr * 0.5 ** (step // config.anneal_every)
         progress = step / self.total_steps
-        return config.lr - (config.lr - config.final_lr) * progress
+        return config.effective_lr - (config.effective_lr - config.final_lr) * progress
 
     def subsampled_pass(self, pass_index: int) -> SubsampledPass:
         """The pass's subsampled corpus, drawn from a generator seeded by (seed, pass_index); cached."""
