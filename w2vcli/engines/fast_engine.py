@@ -35,7 +35,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from w2vcli.engines.base import Engine, StepReport, TrainState
-from w2vcli.vocab import EncodedCorpus, keep_probabilities
+from w2vcli.vocab import EncodedCorpus, NegativeSampler, keep_probabilities
 
 CHUNK_WORDS = 10_000  # raw words per step (a chunk ends with the first sentence that reaches it)
 PAD_FLOATS = 32  # 128 bytes of float32: the padding between threads' scratch rows
@@ -90,12 +90,8 @@ class FastEngine(Engine):
         self.chunks_per_epoch = len(self.chunks) - 1
         self.total_steps = config.epochs * self.chunks_per_epoch
         self.keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
-        weights = np.asarray(vocab.counts, dtype=np.float64) ** config.ns_exponent  # (V,)
-        if len(weights) < 2:
-            from w2vcli.errors import W2VError
-
-            raise W2VError("negative sampling needs at least 2 words in the vocabulary")
-        self.accept, self.alias = fast_kernels.build_alias(weights / weights.sum())
+        negative_probs = NegativeSampler(vocab.counts, config.ns_exponent).probs  # (V,) ∝ count^ns_exponent
+        self.accept, self.alias = fast_kernels.build_alias(negative_probs)  # the same distribution, O(1) draws
         self.threads = resolve_threads(config.threads)
         max_segment = max(1, int(np.diff(self.seg_offsets).max(initial=1)))
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
