@@ -10,8 +10,6 @@ Malformed lines are skipped and counted, as gensim does.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from w2vcli.errors import W2VError
 from w2vcli.vectors import WordVectors
 
@@ -76,7 +74,6 @@ def evaluate_word_analogies(vectors: WordVectors, analogies_path, restrict_vocab
     "correct", "total"}, ...]} for a questions-words style file."""
     index = _case_insensitive_index(vectors, restrict_vocab)
     upper_words = [w.upper() for w in vectors.words[:restrict_vocab]]
-    unit = vectors.unit_vectors[:restrict_vocab]  # (V', d)
     sections: list[dict] = []
     questions = oov = skipped = 0
     for line_number, line in enumerate(_read_lines(analogies_path), start=1):
@@ -94,12 +91,8 @@ def evaluate_word_analogies(vectors: WordVectors, analogies_path, restrict_vocab
         if any(word not in index for word in (a, b, c, expected)):
             oov += 1
             continue
-        rows = [index[b], index[c], index[a]]
-        target = unit[rows[0]] + unit[rows[1]] - unit[rows[2]]  # (d,) 3CosAdd: b - a + c
-        norm = np.linalg.norm(target)
-        cosines = unit @ (target / norm if norm > 0 else target)  # (V',)
-        best = np.argsort(-cosines, kind="stable")[: 5 + len(rows)]
-        candidates = [upper_words[i] for i in best if i not in rows][:5]
+        best = vectors.nearest([index[b], index[c]], [index[a]], topn=5, restrict_vocab=restrict_vocab)  # b - a + c
+        candidates = [upper_words[i] for i, _ in best]
         predicted = None
         for predicted in candidates:  # the first candidate that is not a question word (in any case)
             if predicted in index and predicted not in (a, b, c):

@@ -75,8 +75,14 @@ class WordVectors:
         positive, negative = list(positive), list(negative)
         if not positive and not negative:
             raise W2VError("most_similar needs at least one word")
-        rows = [self.row(w) for w in positive + negative]
-        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)  # (n,)
+        found = self.nearest([self.row(w) for w in positive], [self.row(w) for w in negative], topn, restrict_vocab)
+        return [(self.words[i], cosine) for i, cosine in found]
+
+    def nearest(self, positive_rows, negative_rows=(), topn: int = 10, restrict_vocab: int | None = None):
+        """most_similar by rows: [(row, cosine), ...] of the topn rows (among the first restrict_vocab) closest
+        to normalise(Σ unit(positive) - Σ unit(negative)) / n, the query rows excluded."""
+        rows = list(positive_rows) + list(negative_rows)
+        weights = np.array([1.0] * len(positive_rows) + [-1.0] * len(negative_rows), dtype=np.float32)  # (n,)
         mean = weights @ self.unit_vectors[rows] / len(rows)  # (d,)
         norm = np.linalg.norm(mean)
         mean = mean / norm if norm > 0 else mean
@@ -84,7 +90,7 @@ class WordVectors:
         cosines = candidates @ mean  # (V',)
         order = np.argsort(-cosines, kind="stable")[: topn + len(rows)]
         excluded = set(rows)
-        return [(self.words[i], float(cosines[i])) for i in order if i not in excluded][:topn]
+        return [(int(i), float(cosines[i])) for i in order if i not in excluded][:topn]
 
     def analogy(self, a: str, b: str, c: str, topn: int = 1):
         """Answers to "a is to b as c is to ?" by 3CosAdd: closest to b - a + c, excluding a, b and c."""
