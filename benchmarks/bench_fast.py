@@ -62,16 +62,19 @@ def mark(what):
 import w2vcli.train as T
 from w2vcli.config import TrainConfig
 mark("python + w2vcli imports")
-load, make, loop, outputs = T.load_corpus, T.make_engine, T._train_loop, T.write_outputs
+load, encode, make, loop, outputs = T.load_corpus, T.encode_corpus, T.make_engine, T._train_loop, T.write_outputs
 def load_corpus(*a, **k):
-    r = load(*a, **k); mark("read, count, encode corpus"); return r
+    r = load(*a, **k); mark("read and count corpus"); return r
+def encode_corpus(*a, **k):
+    r = encode(*a, **k); mark("encode corpus to disk"); return r
 def make_engine(*a, **k):
     e = make(*a, **k); mark("engine set-up (numba import, cache)"); return e
 def train_loop(*a, **k):
     mark("init vectors, config.yaml"); loop(*a, **k); mark("training (incl. epoch checkpoints)")
 def write_outputs(*a, **k):
     mark("final checkpoint"); outputs(*a, **k); mark("outputs (txt, bin, npz, csv, png)")
-T.load_corpus, T.make_engine, T._train_loop, T.write_outputs = load_corpus, make_engine, train_loop, write_outputs
+T.load_corpus, T.encode_corpus, T.make_engine = load_corpus, encode_corpus, make_engine
+T._train_loop, T.write_outputs = train_loop, write_outputs
 T.train(TrainConfig(corpus=sys.argv[1], engine="fast", threads=int(sys.argv[2]), seed=1, quiet=True), sys.argv[3],
         log=lambda m: None)
 print(f"  total {time.perf_counter() - started:.2f} s")

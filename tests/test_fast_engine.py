@@ -14,11 +14,11 @@ from w2vcli import core
 from w2vcli.checkpoint import load_checkpoint
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, resolve_config
+from w2vcli.encoded import EncodedCorpus, EncodedFile
 from w2vcli.engines import fast_kernels as fk
-from w2vcli.engines.fast_engine import FastEngine, chunk_bounds, segment_offsets
+from w2vcli.engines.fast_engine import FastEngine, chunk_bounds, stripe_bounds
 from w2vcli.errors import ConfigError, TrainingInterrupted
 from w2vcli.train import train
-from w2vcli.vocab import EncodedCorpus
 
 ROOT = Path(__file__).resolve().parent.parent
 V, D, LR = 9, 12, 0.05
@@ -138,13 +138,24 @@ def test_negatives_follow_count_to_the_three_quarters_and_never_hit_the_word():
 # --- segments, chunks, schedule, boundaries ---------------------------------------------------------------------
 
 
-def test_long_sentences_are_cut_and_chunks_cover_the_corpus():
-    offsets = np.array([0, 3, 25, 26, 30], dtype=np.int64)  # a 22-word sentence among short ones
-    seg = segment_offsets(offsets, max_len=10)
-    assert seg.tolist() == [0, 3, 13, 23, 25, 26, 30]
-    bounds = chunk_bounds(seg, chunk_words=12)
-    assert bounds[0] == 0 and bounds[-1] == len(seg) - 1 and np.all(np.diff(bounds) > 0)
-    assert segment_offsets(np.array([0, 5, 9]), max_len=10).tolist() == [0, 5, 9]
+def test_chunks_end_with_the_sentence_that_reaches_each_multiple_of_chunk_words():
+    offsets = [0, 3, 13, 23, 25, 26, 30, 41, 44]
+    corpus = EncodedCorpus(np.zeros(44, np.int32), offsets)
+    sentences, starts = chunk_bounds(corpus, chunk_words=12)
+    # sentence 1 (3-13) passes 12, sentence 3 (23-25) passes 24, sentence 6 (30-41) passes 36: chunks end there
+    assert sentences.tolist() == [0, 2, 4, 7, 8]
+    assert starts.tolist() == [0, 13, 25, 41, 44]
+    for block in (1, 2, 3, 100):  # read a few offsets at a time (as from disk): the same chunks
+        got_sentences, got_starts = chunk_bounds(corpus, chunk_words=12, block=block)
+        assert got_sentences.tolist() == sentences.tolist() and got_starts.tolist() == starts.tolist()
+
+
+def test_stripes_split_a_chunk_into_about_equal_word_counts():
+    offsets = np.array([0, 10, 20, 30, 40, 50, 60])
+    assert stripe_bounds(offsets, 1).tolist() == [0, 6]
+    assert stripe_bounds(offsets, 2).tolist() == [0, 3, 6]
+    assert stripe_bounds(offsets, 3).tolist() == [0, 2, 4, 6]
+    assert stripe_bounds(np.array([0, 100]), 3).tolist() == [0, 1, 1, 1]  # one sentence: one stripe has it
 
 
 class Vocab:
@@ -181,8 +192,10 @@ def test_stripes_partition_each_chunk_and_every_stripe_is_trained():
     offsets = list(range(0, 25_001, 10))
     engine = engine_for(tokens, offsets, threads=3, epochs=1)
     for chunk in range(engine.chunks_per_epoch):
-        bounds = engine.stripe_bounds(chunk)
-        assert bounds[0] == engine.chunks[chunk] and bounds[-1] == engine.chunks[chunk + 1]
+        offsets, tokens_read = engine.read_chunk(chunk)
+        assert len(offsets) - 1 == engine.chunks[chunk + 1] - engine.chunks[chunk]
+        assert tokens_read.tolist() == tokens[offsets[0]:offsets[-1]]
+        bounds = stripe_bounds(offsets - offsets[0], 3)
         assert np.all(np.diff(bounds) > 0)  # 3 non-empty stripes of about 1,000 sentences each
     # the windows each stripe trains depend on its own generator only, not on the threads' races
     threaded = sum(r.words for r in engine.run(engine.init_state(1)))
@@ -201,10 +214,50 @@ def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
     assert reports[0].lr == 0.04
     lrs = np.array([r.lr for r in reports])
     assert np.all(np.diff(lrs) < 0) and lrs[-1] > 0.001
-    starts = np.array([engine.seg_offsets[engine.chunks[s % engine.chunks_per_epoch]] + (s // engine.chunks_per_epoch)
-                       * 45_000 for s in range(len(reports))])
+    starts = np.array([engine.chunk_starts[s % engine.chunks_per_epoch] + (s // engine.chunks_per_epoch) * 45_000
+                       for s in range(len(reports))])
     np.testing.assert_allclose(lrs, 0.04 - 0.039 * starts / (3 * 45_000))
     assert [r.epoch_end for r in reports].count(True) == 3
+
+
+class ReadSpy:
+    """Wraps an encoded corpus and records the largest token read (to show the engine streams its chunks)."""
+
+    def __init__(self, corpus):
+        self.corpus, self.largest_read = corpus, 0
+        self.num_tokens, self.num_sentences = corpus.num_tokens, corpus.num_sentences
+        self.longest_sentence = corpus.longest_sentence
+
+    def sentence_offsets(self, first, last):
+        return self.corpus.sentence_offsets(first, last)
+
+    def token_range(self, start, stop):
+        self.largest_read = max(self.largest_read, stop - start)
+        return self.corpus.token_range(start, stop)
+
+    def offset_blocks(self, size):
+        return self.corpus.offset_blocks(size)
+
+
+def test_training_from_files_reads_a_chunk_at_a_time_and_equals_training_in_memory(tmp_path):
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(1, 40, 3000)  # (S,) sentences of 1-39 words, ~60,000 tokens: 6 chunks
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    tokens = rng.integers(0, 50, offsets[-1]).astype(np.int32)
+    in_memory = EncodedCorpus(tokens, offsets)
+    settings = dict(engine="fast", dim=D, epochs=2, threads=1, sample=1e-2, window=4, negative=3, seed=2)
+    counts = np.bincount(tokens, minlength=50)
+    with EncodedFile.write([(tokens, lengths)], tmp_path / "encoded") as on_disk:
+        spy = ReadSpy(on_disk)
+        engines = [FastEngine(TrainConfig(**settings), Vocab(counts), corpus) for corpus in (in_memory, spy)]
+        states = [engine.init_state(2) for engine in engines]
+        reports = [[(r.loss, r.lr, r.words) for r in engine.run(state)] for engine, state in zip(engines, states)]
+    assert engines[1].chunks_per_epoch >= 5
+    assert reports[0] == reports[1]
+    assert np.array_equal(states[0].center_vectors, states[1].center_vectors)
+    assert np.array_equal(states[0].outside_vectors, states[1].outside_vectors)
+    assert 10_000 <= spy.largest_read < 10_000 + lengths.max()  # one chunk, never the corpus
+    assert not (tmp_path / "encoded").exists()  # closing deletes the files
 
 
 # --- whole runs: determinism, threads, resume, CLI --------------------------------------------------------------

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from w2vcli import core
 from w2vcli.config import TrainConfig
+from w2vcli.encoded import EncodedCorpus
 from w2vcli.engines.numpy_engine import NumpyEngine, window_pairs
-from w2vcli.vocab import EncodedCorpus, Vocab
+from w2vcli.vocab import Vocab
 
 V, D, K = 7, 4, 3  # vocabulary size, dimension, negatives of the hand-built problem
 WORDS = [f"w{i}" for i in range(V)]

@@ -1,5 +1,6 @@
 """Faults with real signals, through a real `w2v train` process: Ctrl-C, SIGTERM and kill -9 mid-run, then
---resume, must end with exactly the vectors of an uninterrupted run (NumPy engine, same seed)."""
+--resume, must end with exactly the vectors of an uninterrupted run (NumPy engine, and the fast engine with one
+thread, same seed)."""
 from __future__ import annotations
 
 import os
@@ -16,15 +17,19 @@ from reference import write_toy_corpus
 OPTIONS = [
     "--engine", "numpy", "--dim", "16", "--epochs", "6", "--min-count", "1", "--checkpoint-every", "100", "--quiet",
 ]
+FAST_OPTIONS = [
+    "--engine", "fast", "--threads", "1", "--dim", "16", "--epochs", "40", "--min-count", "1", "--checkpoint-every",
+    "5", "--quiet",
+]
 
 
 def w2v(*args, check=True) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "w2vcli", *args], capture_output=True, text=True, check=check)
 
 
-def start(corpus: Path, out: Path) -> subprocess.Popen:
+def start(corpus: Path, out: Path, options=OPTIONS) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "w2vcli", "train", "--corpus", str(corpus), "--out", str(out), *OPTIONS],
+        [sys.executable, "-m", "w2vcli", "train", "--corpus", str(corpus), "--out", str(out), *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -85,3 +90,19 @@ def test_kill_9_then_resume_continues_from_the_last_complete_checkpoint(corpus, 
     assert "Warning: checkpoint" in resumed.stderr and "step-999999999.npz is unreadable" in resumed.stderr
     assert "Traceback" not in resumed.stderr
     assert_same_vectors(uninterrupted, out)
+
+
+def test_kill_9_of_the_fast_engine_leaves_its_encoded_corpus_which_resume_removes(corpus, tmp_path):
+    whole = tmp_path / "whole"
+    w2v("train", "--corpus", str(corpus), "--out", str(whole), *FAST_OPTIONS)
+    assert not list(whole.glob(".encoded-*"))  # a finished run deletes its encoded corpus
+    out = tmp_path / "run"
+    process = start(corpus, out, FAST_OPTIONS)
+    wait_for_checkpoints(out, 2, process)
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert [p.name for p in out.glob(".encoded-*")] == [f".encoded-{process.pid}"]  # killed: nothing ran
+    w2v("train", "--out", str(out), "--resume", "--quiet")
+    assert not list(out.glob(".encoded-*"))  # the dead run's folder is gone, and so is the resumed run's
+    assert_same_vectors(whole, out)

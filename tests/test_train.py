@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import math
-from collections import Counter
+import os
+from collections import Counter, namedtuple
 from pathlib import Path
 
 import matplotlib.image
@@ -27,6 +28,8 @@ from w2vcli.config import TrainConfig, read_config_file, resolve_config
 from w2vcli.engines.base import StepReport
 from w2vcli.errors import W2VError
 from w2vcli.train import HISTORY_COLUMNS, train
+
+shutil_usage = namedtuple("shutil_usage", "total used free")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]
@@ -360,11 +363,24 @@ def test_training_refuses_when_the_parameters_exceed_available_memory(tmp_path, 
     monkeypatch.setattr(train_module, "available_memory", lambda: 1000)  # bytes
     messages = []
     with pytest.raises(W2VError, match=r"needs about .* GiB .* lower --dim, raise --min-count or set --max-vocab"):
-        train(quiet_config(corpus, dim=8, min_count=1), tmp_path / "out", log=messages.append)
-    vocab_size = len({w for line in corpus.read_text().splitlines() for w in line.split()})
-    assert any(f"{vocab_size * 8 * 2 * 8 / 2**20:,.1f} MB for {vocab_size:,} x 8 vectors x 2 (float64)" in m
-               for m in messages)
+        train(quiet_config(corpus, dim=300, min_count=1), tmp_path / "out", log=messages.append)
+    words = corpus.read_text().split()
+    vocab_size = len(set(words))
+    assert any(f"{vocab_size * 300 * 2 * 8 / 2**20:,.1f} MB for {vocab_size:,} x 300 vectors x 2 (float64), "
+               f"{len(words) * 40 / 2**20:,.1f} MB for the corpus" in m for m in messages), messages
     assert not (tmp_path / "out").exists()  # refused before anything was created
+
+
+def test_the_numpy_engine_counts_its_in_memory_corpus_and_the_fast_engine_does_not(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=2000)  # ~20,000 tokens: 0.8 MB in the NumPy engine
+    monkeypatch.setattr(train_module, "available_memory", lambda: 400_000)  # bytes
+    with pytest.raises(W2VError, match=r"needs about .* GiB .* use --engine fast, which reads the corpus from disk"):
+        train(quiet_config(corpus, dim=2, min_count=1), tmp_path / "numpy", log=silent)
+    assert not (tmp_path / "numpy").exists()
+    messages = []
+    train(quiet_config(corpus, dim=2, min_count=1, engine="fast", lr=None, threads=1), tmp_path / "fast",
+          log=messages.append)
+    assert any("x 2 (float32), the corpus read from disk; 0 MB available" in m for m in messages), messages
 
 
 def test_a_failed_corpus_creates_no_out_folder(tmp_path):
@@ -387,3 +403,34 @@ def test_a_step_without_windows_does_not_enter_the_running_loss(tmp_path, monkey
     steps = result.history[:, 0].astype(int).tolist()
     assert 1 not in steps  # no running average yet after the empty step
     assert result.history[0, 1] == result.history[0, 2]  # it starts at the first real step's loss
+
+
+# --- the fast engine's encoded corpus on disk -------------------------------------------------------------------
+
+
+def fast_quiet_config(corpus, **options) -> TrainConfig:
+    return quiet_config(corpus, engine="fast", lr=None, threads=1, **options)
+
+
+def test_stale_encoded_corpora_of_dead_runs_are_removed_and_live_ones_kept(tmp_path):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    out = tmp_path / "out"
+    train(fast_quiet_config(corpus), out, log=silent)
+    dead, live = out / ".encoded-999999999", out / f".encoded-{os.getppid()}"  # no such process / our parent
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "tokens.i32").write_bytes(b"\0" * 8)
+    messages = []
+    train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=messages.append)
+    assert not dead.exists() and live.exists()
+    assert any(f"sentences encoded in {out}/.encoded-{os.getpid()}" in m for m in messages), messages
+    assert sorted(p.name for p in out.glob(".encoded-*")) == [live.name]
+
+
+def test_the_fast_engine_refuses_when_the_encoded_corpus_would_not_fit_on_disk(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: shutil_usage(total=10**6, used=10**6 - 100,
+                                                                                    free=100))
+    with pytest.raises(W2VError, match=r"encoded corpus needs about .* MB of disk in .*out but 0 MB is free"):
+        train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
+    assert not (tmp_path / "out").exists()  # the run never started: its folder is gone

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from w2vcli.encoded import EncodedCorpus
 from w2vcli.errors import W2VError
-from w2vcli.vocab import EncodedCorpus, NegativeSampler, Vocab, keep_probabilities
+from w2vcli.vocab import NegativeSampler, Vocab, keep_probabilities
 
 SENTENCES = [["x", "y", "z", "y"], ["z", "w", "v"], ["q", "y"]]
 # counts: y 3, z 2, x 1, w 1, v 1, q 1 ; first appearance: x y z w v q

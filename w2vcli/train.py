@@ -9,6 +9,8 @@ import csv
 import dataclasses
 import io
 import math
+import os
+import shutil
 import signal
 import time
 from contextlib import contextmanager
@@ -27,6 +29,8 @@ from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
 from w2vcli.vocab import Vocab
 
 HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
+ENCODED_PREFIX = ".encoded-"  # OUT/.encoded-PID/: the fast engine's encoded corpus while it trains
+NUMPY_BYTES_PER_TOKEN = 40  # the NumPy engine's corpus: tokens, offsets and a pass's subsampled view
 
 
 @dataclass
@@ -77,21 +81,27 @@ def available_memory() -> int | None:
     return None
 
 
-def check_memory(config: TrainConfig, vocab_size: int, log=print) -> None:
-    """State the memory the parameters will take, V × d × 2 matrices × bytes per value (+ the (P, V) buffers of
-    the naive softmax), and refuse when it exceeds the memory available."""
+def check_memory(config: TrainConfig, vocab: Vocab, log=print) -> None:
+    """State the memory the run will take and refuse when it exceeds the memory available: the parameters,
+    V × d × 2 matrices × bytes per value, (+ the (P, V) buffers of the naive softmax); with the NumPy engine also
+    the corpus, which it holds in memory (the fast engine reads it from disk a chunk at a time)."""
     bytes_per_value = 4 if config.engine == "fast" else 8  # float32 / float64
-    needed = vocab_size * config.dim * 2 * bytes_per_value
+    parameters = len(vocab) * config.dim * 2 * bytes_per_value
     if config.loss == "softmax":
-        needed += config.batch_size * 2 * config.window * vocab_size * 8 * 3  # (P, V) scores, ŷ and gradient
+        parameters += config.batch_size * 2 * config.window * len(vocab) * 8 * 3  # (P, V) scores, ŷ and gradient
+    corpus = 0 if config.engine == "fast" else vocab.total * NUMPY_BYTES_PER_TOKEN
     available = available_memory()
-    log(f"memory: {needed / 2**20:,.1f} MB for {vocab_size:,} x {config.dim} vectors x 2 "
+    log(f"memory: {parameters / 2**20:,.1f} MB for {len(vocab):,} x {config.dim} vectors x 2 "
         f"({'float32' if bytes_per_value == 4 else 'float64'})"
-        + (f", {available / 2**20:,.0f} MB available" if available else ""))
-    if available is not None and needed > available:
+        + (f", {corpus / 2**20:,.1f} MB for the corpus" if corpus else ", the corpus read from disk")
+        + (f"; {available / 2**20:,.0f} MB available" if available else ""))
+    if available is not None and parameters + corpus > available:
+        fix = "lower --dim, raise --min-count or set --max-vocab"
+        if corpus > parameters:
+            fix = "use --engine fast, which reads the corpus from disk, or train on less text"
         raise W2VError(
-            f"training needs about {needed / 2**30:.1f} GiB for its parameters but only {available / 2**30:.1f} GiB "
-            "is available: lower --dim, raise --min-count or set --max-vocab"
+            f"training needs about {(parameters + corpus) / 2**30:.1f} GiB but only {available / 2**30:.1f} GiB "
+            f"is available: {fix}"
         )
 
 
@@ -103,25 +113,59 @@ def stored_config(out_dir: Path) -> TrainConfig:
     return config_from_dict(found[2]["config"])
 
 
-def load_corpus(config: TrainConfig, log=print) -> tuple[Vocab, object]:
-    """Read the corpus twice (count, then encode) without holding its text in memory."""
+def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
+    """The corpus and its vocabulary (a first pass over the text, counting; the text is never held in memory)."""
     corpus = Corpus(resolve_corpus(config.corpus), config.format, config.lowercase)
     vocab = Vocab.build(corpus, config.min_count, config.max_vocab)
-    encoded = vocab.encode(corpus)
     log(
         f"corpus {corpus.path}: {vocab.corpus_tokens:,} tokens, {vocab.corpus_types:,} types; "
-        f"vocabulary {len(vocab):,} words (min_count {config.min_count}), {vocab.total:,} tokens kept, "
-        f"{encoded.num_sentences:,} sentences"
+        f"vocabulary {len(vocab):,} words (min_count {config.min_count}), {vocab.total:,} tokens kept"
     )
     if vocab.pruned_types:
         log(f"pruned {vocab.pruned_types:,} rare types while counting, to stay within --max-vocab "
             f"{config.max_vocab:,} (as word2vec does; counts of kept words may be slightly low)")
-    if encoded.num_sentences == 0 or np.diff(encoded.offsets).max() < 2:
+    return corpus, vocab
+
+
+def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Path, log=print):
+    """The corpus as word indices (a second pass over the text): in memory for the NumPy engine; for the fast
+    engine in files in OUT/.encoded-PID/, deleted when the run ends, so memory stays flat however large the
+    corpus (it needs 4 bytes a token and 8 a sentence of disk)."""
+    if config.engine == "fast":
+        _remove_stale_encodings(out_dir)
+        needed, free = vocab.total * 4, shutil.disk_usage(out_dir).free
+        if needed > free:
+            raise W2VError(f"the encoded corpus needs about {needed / 2**20:,.0f} MB of disk in {out_dir} but "
+                           f"{free / 2**20:,.0f} MB is free: choose another --out")
+        encoded = vocab.encode_to_folder(corpus, out_dir / f"{ENCODED_PREFIX}{os.getpid()}")
+    else:
+        encoded = vocab.encode(corpus)
+    log(f"{encoded.num_sentences:,} sentences encoded" + (f" in {encoded.folder}" if config.engine == "fast" else ""))
+    if encoded.longest_sentence < 2:
+        encoded.close()
         raise W2VError(
             f"corpus {corpus.path}: no sentence has two in-vocabulary words, so no window has a context word "
             f"(--min-count {config.min_count}); give several words per line, or lower --min-count"
         )
-    return vocab, encoded
+    return encoded
+
+
+def _remove_stale_encodings(out_dir: Path) -> None:
+    """Delete encoded corpora left in out_dir by runs that were killed (their process is gone)."""
+    for folder in out_dir.glob(f"{ENCODED_PREFIX}*"):
+        pid = folder.name.removeprefix(ENCODED_PREFIX)
+        if pid.isdigit() and (int(pid) == os.getpid() or not _process_exists(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
@@ -130,10 +174,25 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     if config.engine == "fast":
         _return_large_blocks_to_the_os()
     check_out_dir(out_dir, resume)
-    vocab, encoded = load_corpus(config, log)
-    check_memory(config, len(vocab), log)
-    engine = make_engine(config, vocab, encoded)
+    corpus, vocab = load_corpus(config, log)
+    check_memory(config, vocab, log)
+    created = not out_dir.exists()
     create_out_dir(out_dir)
+    encoded = None
+    try:
+        encoded = encode_corpus(config, corpus, vocab, out_dir, log)
+        engine = make_engine(config, vocab, encoded)
+    except BaseException:
+        if encoded is not None:
+            encoded.close()
+        if created:  # leave nothing behind for a run that never started
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    with encoded:  # the encoded files are deleted when training ends, however it ends
+        return _train_and_write(config, out_dir, resume, vocab, encoded, engine, log)
+
+
+def _train_and_write(config, out_dir, resume, vocab, encoded, engine, log) -> TrainResult:
     fingerprint = vocab_fingerprint(vocab)
     config_dict = dataclasses.asdict(config)
     if resume:
@@ -161,7 +220,7 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     with _stop_signals() as stop:
         _train_loop(engine, state, history, config, checkpoint, stop, out_dir)
     seconds = time.perf_counter() - started
-    del engine, encoded  # the encoded corpus is not needed for the outputs: lower the peak memory
+    encoded.close()  # the encoded files are not needed for the outputs
     checkpoint()
     history_array = _history_array(history)
     write_outputs(out_dir, vocab, state, history_array, config)

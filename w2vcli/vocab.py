@@ -1,4 +1,4 @@
-"""Vocabulary (counts, min-count, max-vocab), the encoded corpus, subsampling and the negative sampler.
+"""Vocabulary (counts, min-count, max-vocab), encoding the corpus, subsampling and the negative sampler.
 
 UNK policy (as word2vec and gensim): words below --min-count, or beyond --max-vocab, are dropped from the
 training stream; there is no UNK token and no vector for them. Words are sorted by count, most frequent first;
@@ -6,13 +6,13 @@ ties keep the order of first appearance in the corpus.
 """
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks
 from w2vcli.errors import W2VError
 
 SAMPLE_RULES = ("mikolov", "assignment")
@@ -73,26 +73,12 @@ class Vocab:
         return cls(words, counts, corpus_tokens, len(counter), pruned_types)
 
     def encode(self, sentences: Iterable[list[str]]) -> EncodedCorpus:
-        """The corpus as word indices, out-of-vocabulary tokens dropped; sentences left empty are dropped."""
-        tokens = array("i")
-        offsets = array("q", [0])
-        lookup = self.word2ind.get
-        for sentence in sentences:
-            ids = [i for i in map(lookup, sentence) if i is not None]
-            if ids:
-                tokens.extend(ids)
-                offsets.append(len(tokens))
-        return EncodedCorpus(np.frombuffer(tokens, dtype=np.int32).copy(), np.frombuffer(offsets, np.int64).copy())
+        """The corpus as word indices, in memory: out-of-vocabulary tokens dropped, sentences left empty dropped."""
+        return EncodedCorpus.from_blocks(encode_blocks(sentences, self.word2ind))
 
-
-@dataclass
-class EncodedCorpus:
-    tokens: np.ndarray  # (N,) int32 word indices, sentences one after another
-    offsets: np.ndarray  # (S + 1,) int64, sentence s is tokens[offsets[s]:offsets[s + 1]]
-
-    @property
-    def num_sentences(self) -> int:
-        return len(self.offsets) - 1
+    def encode_to_folder(self, sentences: Iterable[list[str]], folder) -> EncodedFile:
+        """The same, written to files in folder (created) a block at a time: memory stays flat."""
+        return EncodedFile.write(encode_blocks(sentences, self.word2ind), folder)
 
 
 def keep_probabilities(counts: np.ndarray, sample: float, rule: str = "mikolov") -> np.ndarray:

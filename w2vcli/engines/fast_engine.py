@@ -23,6 +23,10 @@ from a splitmix64 generator seeded by (seed, e, c, t) through numpy's SeedSequen
 is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
 With more threads the stripes race on shared rows, as in word2vec and gensim, and runs differ slightly.
 
+Memory: the engine reads the corpus one chunk at a time (w2vcli.encoded: from the encoded files train.py
+writes), so what it holds does not grow with the corpus: the two (V, d) matrices, scratch sized by the
+longest sentence and threads, and the chunk table, 16 bytes per chunk.
+
 The loss reported per step is the mean over the chunk's windows of each window's summed pair losses (as the
 numpy engine's), and words are the windows trained (centers with at least one context word after
 subsampling).
@@ -34,12 +38,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from w2vcli.encoded import OFFSET_BLOCK, EncodedCorpus, EncodedFile
 from w2vcli.engines.base import Engine, StepReport, TrainState
-from w2vcli.vocab import EncodedCorpus, NegativeSampler, keep_probabilities
+from w2vcli.vocab import NegativeSampler, keep_probabilities
 
 CHUNK_WORDS = 10_000  # raw words per step (a chunk ends with the first sentence that reaches it)
 PAD_FLOATS = 32  # 128 bytes of float32: the padding between threads' scratch rows
-MAX_SEGMENT = 10_000  # longer sentences are cut into pieces of this many words (gensim's MAX_WORDS_IN_BATCH)
 
 
 def resolve_threads(threads: int) -> int:
@@ -52,48 +56,52 @@ def resolve_threads(threads: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def segment_offsets(offsets: np.ndarray, max_len: int = MAX_SEGMENT) -> np.ndarray:
-    """Sentence offsets (S + 1,) with every sentence longer than max_len cut into max_len-word pieces."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    if len(lengths) == 0 or lengths.max() <= max_len:
-        return offsets.copy()
-    pieces = np.maximum(1, -(-lengths // max_len))  # ceil, one piece for an empty sentence
-    starts = np.repeat(offsets[:-1], pieces)
-    within = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    return np.append(starts + within * max_len, offsets[-1])
+def chunk_bounds(corpus, chunk_words: int = CHUNK_WORDS, block: int = OFFSET_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Where the chunks start: sentence indices (C + 1,) and token positions (C + 1,), both ending with the end
+    of the corpus. Chunks are whole sentences of about chunk_words words: a chunk ends after the sentence whose
+    end first reaches (or passes) the next multiple of chunk_words.
 
-
-def chunk_bounds(seg_offsets: np.ndarray, chunk_words: int = CHUNK_WORDS) -> np.ndarray:
-    """Segment indices (C + 1,) cutting the corpus into chunks of whole segments of about chunk_words words.
-
-    A chunk ends after the segment whose end first reaches (or passes) the next multiple of chunk_words.
+    The offsets are read `block` at a time, so memory stays flat (C is about N / chunk_words).
     """
-    ends = seg_offsets[1:]
-    crossing = np.flatnonzero(ends // chunk_words > seg_offsets[:-1] // chunk_words) + 1  # segment ends
-    bounds = np.concatenate([[0], crossing, [len(ends)]])
-    return np.unique(bounds).astype(np.int64)
+    sentences, starts = [np.zeros(1, np.int64)], [np.zeros(1, np.int64)]
+    for first, offsets in corpus.offset_blocks(block):  # offsets[i] is where sentence first + i starts
+        crossing = np.flatnonzero(offsets[1:] // chunk_words > offsets[:-1] // chunk_words) + 1  # sentence ends
+        sentences.append(first + crossing)
+        starts.append(offsets[crossing])
+    sentences.append(np.array([corpus.num_sentences]))
+    starts.append(np.array([corpus.num_tokens]))
+    sentences, keep = np.unique(np.concatenate(sentences), return_index=True)
+    return sentences.astype(np.int64), np.concatenate(starts)[keep].astype(np.int64)
+
+
+def stripe_bounds(offsets: np.ndarray, threads: int) -> np.ndarray:
+    """Indices (threads + 1,) into a chunk's sentences (offsets (m + 1,)) splitting it into stripes of about
+    equal word counts."""
+    targets = offsets[0] + (offsets[-1] - offsets[0]) * np.arange(threads + 1) // threads
+    bounds = np.searchsorted(offsets, targets, side="left")
+    bounds[0], bounds[-1] = 0, len(offsets) - 1
+    return np.maximum.accumulate(bounds).astype(np.int64)
 
 
 class FastEngine(Engine):
     name = "fast"
 
-    def __init__(self, config, vocab, corpus: EncodedCorpus):
+    def __init__(self, config, vocab, corpus: EncodedCorpus | EncodedFile):
         from w2vcli.engines import fast_kernels
 
         self.kernels = fast_kernels
         self.config = config
         self.vocab_size = len(vocab)
-        self.tokens = np.ascontiguousarray(corpus.tokens, dtype=np.int32)  # (N,)
-        self.seg_offsets = segment_offsets(corpus.offsets)  # (S' + 1,)
-        self.chunks = chunk_bounds(self.seg_offsets)  # (C + 1,)
+        self.corpus = corpus  # read one chunk at a time
+        self.num_tokens = corpus.num_tokens
+        self.chunks, self.chunk_starts = chunk_bounds(corpus)  # (C + 1,) first sentence, (C + 1,) first token
         self.chunks_per_epoch = len(self.chunks) - 1
         self.total_steps = config.epochs * self.chunks_per_epoch
         self.keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
         negative_probs = NegativeSampler(vocab.counts, config.ns_exponent).probs  # (V,) ∝ count^ns_exponent
         self.accept, self.alias = fast_kernels.build_alias(negative_probs)  # the same distribution, O(1) draws
         self.threads = resolve_threads(config.threads)
-        max_segment = max(1, int(np.diff(self.seg_offsets).max(initial=1)))
+        max_segment = max(1, corpus.longest_sentence)
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
         max_updates = max_segment if config.model == "cbow" else max_segment * 2 * max(reach, 1)
         t, d, k = self.threads, config.dim, config.negative
@@ -117,17 +125,8 @@ class FastEngine(Engine):
     def learning_rate(self, raw_words_done: int) -> float:
         """lr after raw_words_done raw words of the run: linear from lr to min_lr over epochs · N words."""
         config = self.config
-        progress = raw_words_done / (config.epochs * len(self.tokens))
+        progress = raw_words_done / (config.epochs * self.num_tokens)
         return max(config.effective_lr - (config.effective_lr - config.final_lr) * progress, config.final_lr)
-
-    def stripe_bounds(self, chunk: int) -> np.ndarray:
-        """Segment indices (threads + 1,) splitting a chunk into stripes of about equal word counts."""
-        first, last = self.chunks[chunk], self.chunks[chunk + 1]
-        offsets = self.seg_offsets[first:last + 1]
-        targets = offsets[0] + (offsets[-1] - offsets[0]) * np.arange(self.threads + 1) // self.threads
-        bounds = first + np.searchsorted(offsets, targets, side="left")
-        bounds[0], bounds[-1] = first, last
-        return np.maximum.accumulate(bounds).astype(np.int64)
 
     def stripe_states(self, epoch: int, chunk: int) -> np.ndarray:
         """Each stripe's generator state (threads,) uint64, from (seed, epoch, chunk) and the stripe's index."""
@@ -140,19 +139,28 @@ class FastEngine(Engine):
             if matrix.dtype != np.float32 or not matrix.flags.c_contiguous or not matrix.flags.writeable:
                 setattr(state, name, np.array(matrix, dtype=np.float32, order="C"))
 
+    def read_chunk(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        """A chunk's sentence offsets (m + 1,) int64, in the corpus, and its tokens (offsets[-1] - offsets[0],)."""
+        offsets = self.corpus.sentence_offsets(self.chunks[chunk], self.chunks[chunk + 1])
+        return offsets, self.corpus.token_range(offsets[0], offsets[-1])
+
     def train_chunk(self, state: TrainState, epoch: int, chunk: int, pool=None) -> tuple[float, int]:
         """Train one chunk, its stripes in parallel (stripe 0 in this thread, the others in pool's threads,
         each kernel call releasing the GIL; without a pool one after another); returns (loss sum, windows)."""
-        config, n = self.config, len(self.tokens)
-        bounds = self.stripe_bounds(chunk)
+        config, n = self.config, self.num_tokens
+        offsets, tokens = self.read_chunk(chunk)
+        start = int(offsets[0])
+        local_offsets = offsets - start  # (m + 1,) into tokens
+        bounds = stripe_bounds(local_offsets, self.threads)
         self._rng[:, 0] = self.stripe_states(epoch, chunk)
         k = config.negative
 
         def stripe(t: int):
             return self.kernels.train_stripe(
-                state.center_vectors, state.outside_vectors, self.tokens, self.seg_offsets, bounds[t],
-                bounds[t + 1], self.keep_probs, self.accept, self.alias, config.window, config.model == "cbow",
-                config.effective_lr, config.final_lr, epoch * n, config.epochs * n, self._rng[t, :1], self._bufs[t],
+                state.center_vectors, state.outside_vectors, tokens, local_offsets, bounds[t], bounds[t + 1],
+                self.keep_probs, self.accept, self.alias, config.window, config.model == "cbow",
+                config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n, self._rng[t, :1],
+                self._bufs[t],
                 self._plan[t], self._negatives[t], self._work[t, :2], self._coef[t, :k + 1],
             )
 
@@ -167,14 +175,13 @@ class FastEngine(Engine):
         from concurrent.futures import ThreadPoolExecutor
 
         self._as_float32(state)
-        n = len(self.tokens)
         with ThreadPoolExecutor(max_workers=max(1, self.threads - 1), thread_name_prefix="w2v-fast") as pool:
             while state.step < self.total_steps:
                 epoch, chunk = divmod(state.step, self.chunks_per_epoch)
-                lr = self.learning_rate(epoch * n + int(self.seg_offsets[self.chunks[chunk]]))
                 loss, windows = self.train_chunk(state, epoch, chunk, pool if self.threads > 1 else None)
                 state.step += 1
                 state.words_done += windows
+                lr = self.learning_rate(epoch * self.num_tokens + int(self.chunk_starts[chunk]))
                 yield StepReport(
                     step=state.step, loss=loss / windows if windows else 0.0, lr=lr, words=windows,
                     epoch_end=chunk == self.chunks_per_epoch - 1,

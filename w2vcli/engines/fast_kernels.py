@@ -293,8 +293,8 @@ def train_stripe(center_vectors, outside_vectors, tokens, seg_offsets, first_seg
     Planning a segment's updates first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead
     (the rows are scattered over matrices much larger than the caches: waiting for them is most of the time).
     lr is linear in raw (pre-subsampling) words: lr_start - (lr_start - lr_end) · (raw_before + position) /
-    raw_total, set at each segment's start (position: the segment's first token in tokens; raw_before:
-    epoch · len(tokens); raw_total: epochs · len(tokens)).
+    raw_total, set at each segment's start (position: the segment's first token in tokens, the chunk's tokens;
+    raw_before: epoch · N + the chunk's first token in the corpus; raw_total: epochs · N).
     Scratch: buf (longest segment,), plan (3, updates of the longest segment), negatives (same, K), work, coef.
     Returns (loss sum, windows trained).
     """

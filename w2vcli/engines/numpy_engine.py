@@ -17,8 +17,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from w2vcli import core
+from w2vcli.encoded import EncodedCorpus
 from w2vcli.engines.base import Engine, StepReport, TrainState
-from w2vcli.vocab import EncodedCorpus, NegativeSampler, keep_probabilities
+from w2vcli.vocab import NegativeSampler, keep_probabilities
 
 
 class SubsampledPass:

@@ -1,0 +1,86 @@
+"""Tests of w2vcli/encoded.py: encoding in blocks, cutting long sentences, the on-disk corpus read back in pieces."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from w2vcli.corpus import MAX_SENTENCE_TOKENS
+from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks, segment_offsets
+from w2vcli.vocab import Vocab
+
+WORD2IND = {"a": 0, "b": 1, "c": 2}
+
+
+def test_long_sentences_are_cut_into_pieces():
+    offsets = np.array([0, 3, 25, 26, 30], dtype=np.int64)  # a 22-word sentence among short ones
+    assert segment_offsets(offsets, max_len=10).tolist() == [0, 3, 13, 23, 25, 26, 30]
+    assert segment_offsets(np.array([0, 5, 9]), max_len=10).tolist() == [0, 5, 9]
+    corpus = EncodedCorpus(np.zeros(2 * MAX_SENTENCE_TOKENS + 1, np.int32), [0, 2 * MAX_SENTENCE_TOKENS + 1])
+    assert corpus.offsets.tolist() == [0, MAX_SENTENCE_TOKENS, 2 * MAX_SENTENCE_TOKENS, 2 * MAX_SENTENCE_TOKENS + 1]
+    assert corpus.longest_sentence == MAX_SENTENCE_TOKENS and corpus.num_sentences == 3
+
+
+def test_encode_blocks_cut_at_block_size_and_long_sentences():
+    sentences = [["a", "x", "b"], ["x"], ["c"] * (MAX_SENTENCE_TOKENS + 2), ["b", "a"]]
+    blocks = list(encode_blocks(sentences, WORD2IND, block_tokens=2))
+    assert [lengths.tolist() for _, lengths in blocks] == [[2], [MAX_SENTENCE_TOKENS, 2], [2]]
+    assert blocks[0][0].tolist() == [0, 1] and blocks[-1][0].tolist() == [1, 0]
+    assert all(tokens.dtype == np.int32 and lengths.dtype == np.int64 for tokens, lengths in blocks)
+    assert list(encode_blocks([["x"], []], WORD2IND)) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcx"), max_size=7), max_size=30), st.integers(1, 9), st.integers(1, 4))
+def test_the_file_reads_back_what_memory_holds(tmp_path_factory, sentences, block_tokens, offset_block):
+    in_memory = EncodedCorpus.from_blocks(encode_blocks(sentences, WORD2IND, block_tokens=block_tokens))
+    folder = tmp_path_factory.mktemp("enc") / "encoded"
+    with EncodedFile.write(encode_blocks(sentences, WORD2IND, block_tokens=block_tokens), folder) as on_disk:
+        assert (on_disk.num_tokens, on_disk.num_sentences, on_disk.longest_sentence) == (
+            in_memory.num_tokens, in_memory.num_sentences, in_memory.longest_sentence)
+        n, s = in_memory.num_tokens, in_memory.num_sentences
+        assert on_disk.token_range(0, n).tolist() == in_memory.tokens.tolist()
+        assert on_disk.sentence_offsets(0, s).tolist() == in_memory.offsets.tolist()
+        if s:
+            assert on_disk.sentence_offsets(s // 2, s).tolist() == in_memory.offsets[s // 2:].tolist()
+            assert on_disk.token_range(n // 3, n).tolist() == in_memory.tokens[n // 3:].tolist()
+        for corpus in (in_memory, on_disk):
+            blocks = list(corpus.offset_blocks(offset_block))
+            assert [first for first, _ in blocks] == list(range(0, max(s, 1), offset_block))
+            joined = np.concatenate([b[:-1] for _, b in blocks] + [blocks[-1][1][-1:]])  # blocks share an end
+            assert joined.tolist() == in_memory.offsets.tolist()
+    assert not folder.exists()
+
+
+def test_vocab_encodes_to_a_folder(tmp_path):
+    sentences = [["the", "cat", "sat"], ["the", "dog"], ["a"]]
+    vocab = Vocab.build(sentences, min_count=1)
+    with vocab.encode_to_folder(sentences, tmp_path / "enc") as encoded:
+        assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == ["offsets.i64", "tokens.i32"]
+        assert (tmp_path / "enc" / "tokens.i32").stat().st_size == 6 * 4  # int32 per token
+        assert (tmp_path / "enc" / "offsets.i64").stat().st_size == 4 * 8  # int64 per sentence, plus 0
+        words = [vocab.words[i] for i in encoded.token_range(0, 6)]
+        assert words == ["the", "cat", "sat", "the", "dog", "a"]
+        assert encoded.sentence_offsets(0, 3).tolist() == [0, 3, 5, 6]
+
+
+def test_a_failed_write_leaves_no_folder(tmp_path):
+    def blocks():
+        yield np.array([0, 1], np.int32), np.array([2])
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        EncodedFile.write(blocks(), tmp_path / "enc")
+    assert not (tmp_path / "enc").exists()
+
+
+def test_a_cut_file_is_an_error_not_garbage(tmp_path):
+    encoded = EncodedFile.write([(np.arange(10, dtype=np.int32), np.array([10]))], tmp_path / "enc")
+    with open(tmp_path / "enc" / "tokens.i32", "r+b") as handle:
+        handle.truncate(20)
+    assert encoded.token_range(0, 5).tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises(OSError, match="encoded corpus is cut"):
+        encoded.token_range(0, 10)
+    encoded.close()
+    assert not (tmp_path / "enc").exists()

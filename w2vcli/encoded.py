@@ -1,0 +1,161 @@
+"""The corpus as word indices: in memory (EncodedCorpus) or in two files read back a piece at a time (EncodedFile).
+
+Both hold N tokens, sentences one after another, and S + 1 offsets (sentence s is tokens[offsets[s]:offsets[s+1]]),
+and both answer the same three questions, so an engine that only asks them works on either:
+  sentence_offsets(first, last)   offsets[first:last + 1], (last - first + 1,) int64
+  token_range(start, stop)        tokens[start:stop], (stop - start,) int32
+  offset_blocks(size)             (first, offsets[first:first + size + 1]) for first = 0, size, 2·size, ...
+EncodedFile keeps its memory flat whatever the corpus size: the fast engine reads one chunk at a time, so a
+corpus larger than RAM trains (the files sit on disk, 4 bytes a token and 8 a sentence).
+Sentences are at most MAX_SENTENCE_TOKENS long (longer ones are cut into pieces, as gensim does).
+"""
+from __future__ import annotations
+
+import shutil
+from array import array
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from w2vcli.corpus import MAX_SENTENCE_TOKENS
+
+BLOCK_TOKENS = 1 << 20  # tokens encoded (and written) per block
+OFFSET_BLOCK = 1 << 20  # offsets read per block when scanning a whole corpus
+
+
+def encode_blocks(sentences: Iterable[list[str]], word2ind: dict[str, int],
+                  block_tokens: int = BLOCK_TOKENS) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(tokens (n,) int32, sentence lengths (m,) int64) blocks of about block_tokens tokens: each sentence as
+    word indices, out-of-vocabulary tokens dropped, sentences left empty dropped, long ones cut in pieces."""
+    tokens, lengths = array("i"), array("q")
+    lookup = word2ind.get
+    for sentence in sentences:
+        ids = [i for i in map(lookup, sentence) if i is not None]
+        for start in range(0, len(ids), MAX_SENTENCE_TOKENS):
+            piece = ids[start:start + MAX_SENTENCE_TOKENS]
+            tokens.extend(piece)
+            lengths.append(len(piece))
+        if len(tokens) >= block_tokens:
+            yield np.frombuffer(tokens, np.int32).copy(), np.frombuffer(lengths, np.int64).copy()
+            tokens, lengths = array("i"), array("q")
+    if lengths:
+        yield np.frombuffer(tokens, np.int32).copy(), np.frombuffer(lengths, np.int64).copy()
+
+
+def segment_offsets(offsets: np.ndarray, max_len: int = MAX_SENTENCE_TOKENS) -> np.ndarray:
+    """Sentence offsets (S + 1,) with every sentence longer than max_len cut into max_len-word pieces."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    if len(lengths) == 0 or lengths.max() <= max_len:
+        return offsets.copy()
+    pieces = np.maximum(1, -(-lengths // max_len))  # ceil, one piece for an empty sentence
+    starts = np.repeat(offsets[:-1], pieces)
+    within = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    return np.append(starts + within * max_len, offsets[-1])
+
+
+class _Encoded:
+    num_sentences: int
+
+    def sentence_offsets(self, first: int, last: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def offset_blocks(self, size: int = OFFSET_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+        for first in range(0, max(self.num_sentences, 1), size):
+            yield first, self.sentence_offsets(first, min(first + size, self.num_sentences))
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class EncodedCorpus(_Encoded):
+    """The encoded corpus in memory (the NumPy engine draws windows from anywhere in it)."""
+
+    def __init__(self, tokens: np.ndarray, offsets: np.ndarray):
+        self.tokens = np.ascontiguousarray(tokens, dtype=np.int32)  # (N,)
+        self.offsets = segment_offsets(offsets)  # (S + 1,)
+        lengths = np.diff(self.offsets)
+        self.num_tokens = len(self.tokens)
+        self.num_sentences = len(lengths)
+        self.longest_sentence = int(lengths.max(initial=0))
+
+    @classmethod
+    def from_blocks(cls, blocks: Iterable[tuple[np.ndarray, np.ndarray]]) -> EncodedCorpus:
+        token_blocks, length_blocks = [np.zeros(0, np.int32)], [np.zeros(0, np.int64)]
+        for tokens, lengths in blocks:
+            token_blocks.append(tokens)
+            length_blocks.append(lengths)
+        lengths = np.concatenate(length_blocks)
+        return cls(np.concatenate(token_blocks), np.concatenate([[0], np.cumsum(lengths)]))
+
+    def sentence_offsets(self, first: int, last: int) -> np.ndarray:
+        return self.offsets[first:last + 1]
+
+    def token_range(self, start: int, stop: int) -> np.ndarray:
+        return self.tokens[start:stop]
+
+
+class EncodedFile(_Encoded):
+    """The encoded corpus in FOLDER/tokens.i32 and FOLDER/offsets.i64 (raw arrays, this machine's byte order).
+
+    Read with plain reads into fresh arrays, never memory-mapped: pages read once do not stay counted in the
+    process. close() deletes the folder.
+    """
+
+    def __init__(self, folder: Path, num_tokens: int, num_sentences: int, longest_sentence: int):
+        self.folder = Path(folder)
+        self.num_tokens, self.num_sentences, self.longest_sentence = num_tokens, num_sentences, longest_sentence
+        self._tokens = open(self.folder / "tokens.i32", "rb", buffering=0)
+        self._offsets = open(self.folder / "offsets.i64", "rb", buffering=0)
+
+    @classmethod
+    def write(cls, blocks: Iterable[tuple[np.ndarray, np.ndarray]], folder: Path) -> EncodedFile:
+        """Write the blocks of encode_blocks into folder (created; it must not exist) and open them."""
+        folder = Path(folder)
+        folder.mkdir()
+        num_tokens = num_sentences = longest = 0
+        try:
+            with open(folder / "tokens.i32", "wb") as tokens_out, open(folder / "offsets.i64", "wb") as offsets_out:
+                offsets_out.write(np.zeros(1, np.int64).tobytes())
+                for tokens, lengths in blocks:
+                    tokens_out.write(np.ascontiguousarray(tokens, np.int32).tobytes())
+                    offsets_out.write((num_tokens + np.cumsum(lengths)).astype(np.int64, copy=False).tobytes())
+                    num_tokens += len(tokens)
+                    num_sentences += len(lengths)
+                    longest = max(longest, int(lengths.max(initial=0)))
+        except BaseException:  # a bad line, a full disk, Ctrl-C: no half-written folder stays behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return cls(folder, num_tokens, num_sentences, longest)
+
+    def sentence_offsets(self, first: int, last: int) -> np.ndarray:
+        return _read(self._offsets, np.dtype(np.int64), first, last + 1)
+
+    def token_range(self, start: int, stop: int) -> np.ndarray:
+        return _read(self._tokens, np.dtype(np.int32), start, stop)
+
+    def close(self) -> None:
+        self._tokens.close()
+        self._offsets.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _read(handle, dtype: np.dtype, start: int, stop: int) -> np.ndarray:
+    """Elements start..stop-1 of a raw array file, as a new writable native array."""
+    out = np.empty(max(stop - start, 0), dtype=dtype)  # (stop - start,)
+    view = memoryview(out).cast("B")
+    handle.seek(start * dtype.itemsize)
+    done = 0
+    while done < len(view):
+        got = handle.readinto(view[done:])
+        if not got:
+            raise OSError(f"{handle.name} ended at byte {start * dtype.itemsize + done}: the encoded corpus is cut")
+        done += got
+    return out
