@@ -12,8 +12,8 @@ and prints wall time, raw corpus words per second of wall (tokens × epochs / wa
 rusage of that one child), and SimLex-999 Spearman: `w2v evaluate VECTORS --pairs PAIRS --json` for both
 vector files, and gensim's own evaluate_word_pairs for its model. Then the issue's targets: w2v wall <=
 gensim wall / 1.2 (aim / 2), Spearman at most 0.02 below gensim's, peak RSS <= 1.5 × gensim's.
---phases also runs w2v once in-process with timers and RSS at each phase (imports, corpus, engine, training,
-outputs). Exits 1 when a target is missed.
+--phases also runs w2v once per thread count through benchmarks/phases.py: seconds, RSS and each phase's own
+peak (imports, counting, encoding, engine, training, outputs). Exits 1 when a target is missed.
 """
 from __future__ import annotations
 
@@ -47,39 +47,6 @@ spearman = float(model.wv.evaluate_word_pairs(pairs)[1][0])
 print(json.dumps({"import": imported - started, "build+train": trained - imported, "save": saved - trained,
                   "spearman_own": spearman, "vocab": len(model.wv)}))
 """.replace("EPOCHS", str(EPOCHS))
-
-PHASES_CHILD = r"""
-import sys, time
-started = time.perf_counter()
-def rss():
-    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
-    return int(status["VmRSS"].split()[0]) // 1024, int(status["VmHWM"].split()[0]) // 1024
-last = [started]
-def mark(what):
-    now = time.perf_counter()
-    print(f"  {what:<34} {now - last[0]:6.2f} s   rss {rss()[0]:4d} MB  peak {rss()[1]:4d} MB", flush=True)
-    last[0] = now
-import w2vcli.train as T
-from w2vcli.config import TrainConfig
-mark("python + w2vcli imports")
-load, encode, make, loop, outputs = T.load_corpus, T.encode_corpus, T.make_engine, T._train_loop, T.write_outputs
-def load_corpus(*a, **k):
-    r = load(*a, **k); mark("read and count corpus"); return r
-def encode_corpus(*a, **k):
-    r = encode(*a, **k); mark("encode corpus to disk"); return r
-def make_engine(*a, **k):
-    e = make(*a, **k); mark("engine set-up (numba import, cache)"); return e
-def train_loop(*a, **k):
-    mark("init vectors, config.yaml"); loop(*a, **k); mark("training (incl. epoch checkpoints)")
-def write_outputs(*a, **k):
-    mark("final checkpoint"); outputs(*a, **k); mark("outputs (txt, bin, npz, csv, png)")
-T.load_corpus, T.encode_corpus, T.make_engine = load_corpus, encode_corpus, make_engine
-T._train_loop, T.write_outputs = train_loop, write_outputs
-T.train(TrainConfig(corpus=sys.argv[1], engine="fast", threads=int(sys.argv[2]), seed=1, quiet=True), sys.argv[3],
-        log=lambda m: None)
-print(f"  total {time.perf_counter() - started:.2f} s")
-"""
-
 
 def run_child(command: list[str]) -> tuple[float, int, str]:
     """(wall seconds, peak RSS in MB, stdout) of one child process; stderr passes through."""
@@ -164,8 +131,9 @@ def main():
     if args.phases:
         for threads in [int(t) for t in args.threads.split(",")]:
             print(f"w2v phases, threads {threads} (in one process):", flush=True)
-            subprocess.run([sys.executable, "-c", PHASES_CHILD, str(args.corpus), str(threads),
-                            str(folder / f"phases-t{threads}")], check=True)
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "phases.py"), str(args.corpus),
+                            str(folder / f"phases-t{threads}"), "--threads", str(threads), "--epochs", str(EPOCHS)],
+                           check=True)
     sys.exit(1 if failures else 0)
 
 
