@@ -423,7 +423,7 @@ def test_stale_encoded_corpora_of_dead_runs_are_removed_and_live_ones_kept(tmp_p
     messages = []
     train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=messages.append)
     assert not dead.exists() and live.exists()
-    assert any(f"sentences encoded in {out}/.encoded-{os.getpid()}" in m for m in messages), messages
+    assert any(f"sentences into {out}/.encoded-{os.getpid()} (" in m for m in messages), messages
     assert sorted(p.name for p in out.glob(".encoded-*")) == [live.name]
 
 

@@ -140,7 +140,10 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
         encoded = vocab.encode_to_folder(corpus, out_dir / f"{ENCODED_PREFIX}{os.getpid()}")
     else:
         encoded = vocab.encode(corpus)
-    log(f"{encoded.num_sentences:,} sentences encoded" + (f" in {encoded.folder}" if config.engine == "fast" else ""))
+    if config.engine == "fast":
+        disk = (encoded.num_tokens * 4 + (encoded.num_sentences + 1) * 8) / 2**20
+        log(f"encoded {encoded.num_sentences:,} sentences into {encoded.folder} ({disk:,.1f} MB, read a chunk at a "
+            "time, deleted at the end)")
     if encoded.longest_sentence < 2:
         encoded.close()
         raise W2VError(
