@@ -3,12 +3,12 @@
 Usage: python benchmarks/phases.py CORPUS OUT [--engine fast] [--threads 1] [--epochs 5] [--max-vocab N]
                                    [--count-only] [--json]
 
-Phases: imports; reading and counting the corpus (vocabulary building); encoding it (for the fast engine, to
-OUT/.encoded-PID); engine set-up; training (including checkpoints); the final checkpoint and outputs.
-For each: seconds, resident memory at its end, and its own peak (Linux's VmHWM, reset at the phase's start by
-writing 5 to /proc/self/clear_refs, so a phase's peak is not hidden by an earlier one). The process's overall
-peak is the largest of them. --count-only stops after counting (the vocabulary); --json prints one JSON object
-at the end instead of the table.
+Phases: imports; reading and counting the corpus (vocabulary building); importing the engine (numba);
+encoding the corpus (for the fast engine, to OUT/.encoded-PID); engine set-up; training (including
+checkpoints); the final checkpoint; the outputs. For each: seconds, resident memory at its end, and its own
+peak (Linux's VmHWM, reset at the phase's start by writing 5 to /proc/self/clear_refs, so a phase's peak is
+not hidden by an earlier one). The process's overall peak is the largest of them. --count-only stops after
+counting (the vocabulary); --json prints one JSON object at the end instead of the table.
 """
 from __future__ import annotations
 
@@ -76,10 +76,12 @@ def main() -> None:
 
     phases.end("python + w2vcli imports")
     phases.wrap(train_module, "load_corpus", "read and count corpus")
+    phases.wrap(train_module, "find_engine", "engine import (numba)")
     phases.wrap(train_module, "encode_corpus", "encode corpus")
     phases.wrap(train_module, "make_engine", "engine set-up")
     phases.wrap(train_module, "_train_loop", "training (with checkpoints)", before="init vectors, config.yaml")
-    phases.wrap(train_module, "write_outputs", "outputs", before="final checkpoint")
+    phases.wrap(train_module, "_run", "final checkpoint")
+    phases.wrap(train_module, "write_outputs", "outputs")
     config = TrainConfig(corpus=args.corpus, engine=args.engine, threads=args.threads, epochs=args.epochs,
                          max_vocab=args.max_vocab, seed=1, quiet=True)
     if args.count_only:
@@ -90,8 +92,8 @@ def main() -> None:
         vocab, words_trained = result.vocab, result.state.words_done
     total = time.perf_counter() - started
     summary = {"phases": phases.rows, "seconds": round(total, 3), "peak_mb": max(r["peak_mb"] for r in phases.rows),
-               "vocab": len(vocab), "tokens": vocab.corpus_tokens, "types": vocab.corpus_types,
-               "pruned_types": vocab.pruned_types, "words_trained": words_trained}
+               "vocab": len(vocab), "tokens": vocab.corpus_tokens, "kept_tokens": vocab.total,
+               "types": vocab.corpus_types, "pruned_types": vocab.pruned_types, "words_trained": words_trained}
     if args.json:
         print(json.dumps(summary))
     else:

@@ -49,11 +49,13 @@ def tmp_leftovers(folder: Path) -> list[str]:
 
 
 def assert_no_train_outputs(out: Path) -> None:
-    """After a failed `w2v train --out OUT`: none of the result files, and no temporary files anywhere in OUT."""
+    """After a failed `w2v train --out OUT`: none of the result files, no temporary files anywhere in OUT, and
+    no encoded corpus."""
     present = [name for name in TRAIN_OUTPUTS if (out / name).exists()]
     assert not present, present
     if out.is_dir():
         assert not tmp_leftovers(out)
+        assert not list(out.glob(".encoded-*"))
 
 
 def assert_not_written(path: Path) -> None:

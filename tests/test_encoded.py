@@ -1,13 +1,15 @@
 """Tests of w2vcli/encoded.py: encoding in blocks, cutting long sentences, the on-disk corpus read back in pieces."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vcli.corpus import MAX_SENTENCE_TOKENS
-from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks, segment_offsets
+from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks, remove_stale, segment_offsets
 from w2vcli.vocab import Vocab
 
 WORD2IND = {"a": 0, "b": 1, "c": 2}
@@ -57,7 +59,7 @@ def test_vocab_encodes_to_a_folder(tmp_path):
     sentences = [["the", "cat", "sat"], ["the", "dog"], ["a"]]
     vocab = Vocab.build(sentences, min_count=1)
     with vocab.encode_to_folder(sentences, tmp_path / "enc") as encoded:
-        assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == ["offsets.i64", "tokens.i32"]
+        assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == ["lock", "offsets.i64", "tokens.i32"]
         assert (tmp_path / "enc" / "tokens.i32").stat().st_size == 6 * 4  # int32 per token
         assert (tmp_path / "enc" / "offsets.i64").stat().st_size == 4 * 8  # int64 per sentence, plus 0
         words = [vocab.words[i] for i in encoded.token_range(0, 6)]
@@ -84,3 +86,17 @@ def test_a_cut_file_is_an_error_not_garbage(tmp_path):
         encoded.token_range(0, 10)
     encoded.close()
     assert not (tmp_path / "enc").exists()
+
+
+def test_only_folders_whose_run_is_gone_are_removed(tmp_path):
+    block = [(np.arange(4, dtype=np.int32), np.array([4]))]
+    live = EncodedFile.write(block, tmp_path / ".encoded-1")  # open: its lock is held
+    killed = EncodedFile.write(block, tmp_path / ".encoded-2")
+    os.close(killed._lock)  # as after kill -9: the folder stays, nobody holds its lock
+    killed._lock = None
+    (tmp_path / ".encoded-3").mkdir()  # died before taking the lock
+    assert sorted(p.name for p in remove_stale(tmp_path.glob(".encoded-*"))) == [".encoded-2", ".encoded-3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".encoded-1"]
+    assert live.token_range(0, 4).tolist() == [0, 1, 2, 3]
+    live.close()
+    assert not any(tmp_path.iterdir())

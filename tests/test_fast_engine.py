@@ -196,6 +196,7 @@ def test_stripes_partition_each_chunk_and_every_stripe_is_trained():
         assert len(offsets) - 1 == engine.chunks[chunk + 1] - engine.chunks[chunk]
         assert tokens_read.tolist() == tokens[offsets[0]:offsets[-1]]
         bounds = stripe_bounds(offsets - offsets[0], 3)
+        assert bounds[0] == 0 and bounds[-1] == len(offsets) - 1  # the stripes cover the chunk's sentences
         assert np.all(np.diff(bounds) > 0)  # 3 non-empty stripes of about 1,000 sentences each
     # the windows each stripe trains depend on its own generator only, not on the threads' races
     threaded = sum(r.words for r in engine.run(engine.init_state(1)))
@@ -260,6 +261,32 @@ def test_training_from_files_reads_a_chunk_at_a_time_and_equals_training_in_memo
     assert not (tmp_path / "encoded").exists()  # closing deletes the files
 
 
+def test_chunk_by_chunk_reading_equals_the_kernel_on_the_whole_corpus():
+    """The engine hands the kernel one chunk's tokens and offsets with raw_before = epoch · N + the chunk's start;
+    that must be the same training as the kernel run over the whole corpus in memory with raw_before = epoch · N
+    (how the engine worked before it streamed), learning rates included."""
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(1, 30, 2500)  # (S,)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])  # (S + 1,), ~37,000 tokens: 4 chunks
+    tokens = rng.integers(0, 40, offsets[-1]).astype(np.int32)  # (N,)
+    engine = engine_for(tokens.tolist(), offsets, epochs=2, sample=1e-2, lr=0.05, min_lr=0.0001)
+    config, n = engine.config, len(tokens)
+    state = engine.init_state(4)
+    whole = engine.init_state(4)
+    list(engine.run(state))
+    for epoch in range(config.epochs):
+        for chunk in range(engine.chunks_per_epoch):
+            engine._rng[:, 0] = engine.stripe_states(epoch, chunk)
+            fk.train_stripe(whole.center_vectors, whole.outside_vectors, tokens, offsets, engine.chunks[chunk],
+                            engine.chunks[chunk + 1], engine.keep_probs, engine.accept, engine.alias, config.window,
+                            False, config.effective_lr, config.final_lr, epoch * n, config.epochs * n,
+                            engine._rng[0, :1], engine._bufs[0], engine._plan[0], engine._negatives[0],
+                            engine._work[0, :2], engine._coef[0, :config.negative + 1])
+    assert engine.chunks_per_epoch >= 3
+    assert np.array_equal(state.center_vectors, whole.center_vectors)
+    assert np.array_equal(state.outside_vectors, whole.outside_vectors)
+
+
 # --- whole runs: determinism, threads, resume, CLI --------------------------------------------------------------
 
 
@@ -317,6 +344,7 @@ def test_resumed_run_equals_uninterrupted_run(run_a, corpus, tmp_path, monkeypat
             train(fast_config(corpus), out_b, log=silent)
     state, _, _ = load_checkpoint(out_b / "checkpoints" / f"step-{stop:09d}.npz")
     assert state.step == stop and state.center_vectors.dtype == np.float32
+    assert not list(out_b.glob(".encoded-*"))  # the interrupted run deleted its encoded corpus
     result_b = train(fast_config(corpus), out_b, resume=True, log=silent)
     assert np.array_equal(result_b.state.center_vectors, result_a.state.center_vectors)
     assert np.array_equal(result_b.state.outside_vectors, result_a.state.outside_vectors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import signal
 from collections import Counter, namedtuple
 from pathlib import Path
 
@@ -23,10 +24,12 @@ from reference import (
 )
 
 import w2vcli.train as train_module
+import w2vcli.vocab as vocab_module
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
+from w2vcli.encoded import EncodedFile
 from w2vcli.engines.base import StepReport
-from w2vcli.errors import W2VError
+from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.train import HISTORY_COLUMNS, train
 
 shutil_usage = namedtuple("shutil_usage", "total used free")
@@ -366,13 +369,14 @@ def test_training_refuses_when_the_parameters_exceed_available_memory(tmp_path, 
         train(quiet_config(corpus, dim=300, min_count=1), tmp_path / "out", log=messages.append)
     words = corpus.read_text().split()
     vocab_size = len(set(words))
+    corpus_mb = len(words) * train_module.NUMPY_BYTES_PER_TOKEN / 2**20
     assert any(f"{vocab_size * 300 * 2 * 8 / 2**20:,.1f} MB for {vocab_size:,} x 300 vectors x 2 (float64), "
-               f"{len(words) * 40 / 2**20:,.1f} MB for the corpus" in m for m in messages), messages
+               f"{corpus_mb:,.1f} MB for the corpus" in m for m in messages), messages
     assert not (tmp_path / "out").exists()  # refused before anything was created
 
 
 def test_the_numpy_engine_counts_its_in_memory_corpus_and_the_fast_engine_does_not(tmp_path, monkeypatch):
-    corpus = write_toy_corpus(tmp_path, sentences=2000)  # ~20,000 tokens: 0.8 MB in the NumPy engine
+    corpus = write_toy_corpus(tmp_path, sentences=2000)  # ~20,000 tokens: 1.3 MB in the NumPy engine
     monkeypatch.setattr(train_module, "available_memory", lambda: 400_000)  # bytes
     with pytest.raises(W2VError, match=r"needs about .* GiB .* use --engine fast, which reads the corpus from disk"):
         train(quiet_config(corpus, dim=2, min_count=1), tmp_path / "numpy", log=silent)
@@ -412,25 +416,68 @@ def fast_quiet_config(corpus, **options) -> TrainConfig:
     return quiet_config(corpus, engine="fast", lr=None, threads=1, **options)
 
 
-def test_stale_encoded_corpora_of_dead_runs_are_removed_and_live_ones_kept(tmp_path):
+def test_stale_encoded_corpora_of_killed_runs_are_removed_and_live_ones_kept(tmp_path):
     corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "out"
     train(fast_quiet_config(corpus), out, log=silent)
-    dead, live = out / ".encoded-999999999", out / f".encoded-{os.getppid()}"  # no such process / our parent
-    for folder in (dead, live):
-        folder.mkdir()
-        (folder / "tokens.i32").write_bytes(b"\0" * 8)
-    messages = []
-    train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=messages.append)
-    assert not dead.exists() and live.exists()
-    assert any(f"sentences into {out}/.encoded-{os.getpid()} (" in m for m in messages), messages
-    assert sorted(p.name for p in out.glob(".encoded-*")) == [live.name]
+    dead = out / ".encoded-999999999"  # a killed run's folder: no lock held
+    dead.mkdir()
+    (dead / "lock").touch()
+    (dead / "tokens.i32").write_bytes(b"\0" * 8)
+    with EncodedFile.write([(np.arange(3, dtype=np.int32), np.array([3]))], out / ".encoded-live") as live:
+        messages = []
+        train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=messages.append)
+        assert not dead.exists() and live.folder.exists()  # another run, still going, holds its lock
+        assert any(f"sentences into {out}/.encoded-{os.getpid()} (" in m for m in messages), messages
+        assert sorted(p.name for p in out.glob(".encoded-*")) == [".encoded-live"]
 
 
 def test_the_fast_engine_refuses_when_the_encoded_corpus_would_not_fit_on_disk(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=300)
     monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: shutil_usage(total=10**6, used=10**6 - 100,
                                                                                     free=100))
-    with pytest.raises(W2VError, match=r"encoded corpus needs about .* MB of disk in .*out but 0 MB is free"):
+    with pytest.raises(W2VError, match=r"encoded corpus, checkpoints and outputs need about .* MB of disk in .*out "
+                                       r"but 0 MB is free: free some disk or choose another --out"):
         train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
     assert not (tmp_path / "out").exists()  # the run never started: its folder is gone
+
+
+def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_the_new_out_folder(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    real_blocks = vocab_module.encode_blocks
+
+    def blocks_then_sigterm(*args, **kwargs):
+        for block in real_blocks(*args, **kwargs):
+            yield block
+            assert list((tmp_path / "out").glob(".encoded-*/tokens.i32"))  # half-way through writing
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(vocab_module, "encode_blocks", blocks_then_sigterm)
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
+    assert stopped.value.exit_code == 143 and "SIGTERM" in str(stopped.value)
+    assert not (tmp_path / "out").exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is gone with the run
+
+
+def test_a_run_that_fails_before_training_leaves_an_existing_out_as_it_was(tmp_path):
+    (tmp_path / "lonely.txt").write_text("one\ntwo\none\ntwo\none\ntwo\none\ntwo\none\ntwo\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(W2VError, match="no sentence has two in-vocabulary words"):
+        train(fast_quiet_config(tmp_path / "lonely.txt"), out, log=silent)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # no checkpoints/, no .encoded-*
+
+
+def test_resume_with_another_corpus_is_refused_before_encoding(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = write_toy_corpus(tmp_path / "a", sentences=300), write_toy_corpus(tmp_path / "b", sentences=400)
+    out = tmp_path / "out"
+    train(fast_quiet_config(first), out, log=silent)
+    messages = []
+    with pytest.raises(W2VError, match="the corpus differs from the one the checkpoint was trained on"):
+        train(fast_quiet_config(second), out, resume=True, log=messages.append)
+    assert not any("encoded" in m for m in messages), messages
+    assert not list(out.glob(".encoded-*"))

@@ -11,6 +11,7 @@ Sentences are at most MAX_SENTENCE_TOKENS long (longer ones are cut into pieces,
 """
 from __future__ import annotations
 
+import os
 import shutil
 from array import array
 from collections.abc import Iterable, Iterator
@@ -20,8 +21,14 @@ import numpy as np
 
 from w2vcli.corpus import MAX_SENTENCE_TOKENS
 
+try:
+    import fcntl
+except ImportError:  # not Unix: stale folders are never deleted
+    fcntl = None
+
 BLOCK_TOKENS = 1 << 20  # tokens encoded (and written) per block
 OFFSET_BLOCK = 1 << 20  # offsets read per block when scanning a whole corpus
+LOCK_NAME = "lock"  # EncodedFile's lock file: locked while its run is alive
 
 
 def encode_blocks(sentences: Iterable[list[str]], word2ind: dict[str, int],
@@ -106,22 +113,35 @@ class EncodedFile(_Encoded):
     """The encoded corpus in FOLDER/tokens.i32 and FOLDER/offsets.i64 (raw arrays, this machine's byte order).
 
     Read with plain reads into fresh arrays, never memory-mapped: pages read once do not stay counted in the
-    process. close() deletes the folder.
+    process. While open, the folder's `lock` file is locked (flock), which tells remove_stale that its run is
+    alive. close() deletes the folder.
     """
 
-    def __init__(self, folder: Path, num_tokens: int, num_sentences: int, longest_sentence: int):
+    def __init__(self, folder: Path, num_tokens: int, num_sentences: int, longest_sentence: int, lock=None):
         self.folder = Path(folder)
         self.num_tokens, self.num_sentences, self.longest_sentence = num_tokens, num_sentences, longest_sentence
-        self._tokens = open(self.folder / "tokens.i32", "rb", buffering=0)
-        self._offsets = open(self.folder / "offsets.i64", "rb", buffering=0)
+        self._lock, self._handles = lock, []
+        try:
+            self._tokens = self._open("tokens.i32")
+            self._offsets = self._open("offsets.i64")
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, name: str):
+        handle = open(self.folder / name, "rb", buffering=0)
+        self._handles.append(handle)
+        return handle
 
     @classmethod
     def write(cls, blocks: Iterable[tuple[np.ndarray, np.ndarray]], folder: Path) -> EncodedFile:
         """Write the blocks of encode_blocks into folder (created; it must not exist) and open them."""
         folder = Path(folder)
         folder.mkdir()
+        lock = None
         num_tokens = num_sentences = longest = 0
         try:
+            lock = _hold_lock(folder / LOCK_NAME)
             with open(folder / "tokens.i32", "wb") as tokens_out, open(folder / "offsets.i64", "wb") as offsets_out:
                 offsets_out.write(np.zeros(1, np.int64).tobytes())
                 for tokens, lengths in blocks:
@@ -132,8 +152,10 @@ class EncodedFile(_Encoded):
                     longest = max(longest, int(lengths.max(initial=0)))
         except BaseException:  # a bad line, a full disk, Ctrl-C: no half-written folder stays behind
             shutil.rmtree(folder, ignore_errors=True)
+            if lock is not None:
+                os.close(lock)
             raise
-        return cls(folder, num_tokens, num_sentences, longest)
+        return cls(folder, num_tokens, num_sentences, longest, lock)
 
     def sentence_offsets(self, first: int, last: int) -> np.ndarray:
         return _read(self._offsets, np.dtype(np.int64), first, last + 1)
@@ -142,9 +164,46 @@ class EncodedFile(_Encoded):
         return _read(self._tokens, np.dtype(np.int32), start, stop)
 
     def close(self) -> None:
-        self._tokens.close()
-        self._offsets.close()
+        for handle in self._handles:
+            handle.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def remove_stale(folders: Iterable[Path]) -> list[Path]:
+    """Delete the encoded-corpus folders whose run has ended without closing them (killed): those whose lock
+    file is missing or not locked. Returns the folders deleted."""
+    removed = []
+    for folder in folders:
+        try:
+            lock = os.open(folder / LOCK_NAME, os.O_RDONLY)
+        except FileNotFoundError:
+            lock = None  # its run died before taking the lock
+        except OSError:
+            continue  # not ours to judge (not a folder, not readable)
+        try:
+            if lock is not None and fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: its run is alive
+            elif lock is not None:
+                continue  # no flock here (not Unix): never delete
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except BlockingIOError:
+            pass
+        finally:
+            if lock is not None:
+                os.close(lock)
+    return removed
+
+
+def _hold_lock(path: Path) -> int:
+    """A file descriptor holding an exclusive flock on path (created); the lock lasts until it is closed."""
+    lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if fcntl is not None:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return lock
 
 
 def _read(handle, dtype: np.dtype, start: int, stop: int) -> np.ndarray:

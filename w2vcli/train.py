@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import io
 import math
 import os
 import shutil
 import signal
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,14 +24,15 @@ from w2vcli.atomic import atomic_write, write_text_atomic
 from w2vcli.checkpoint import latest_checkpoint, save_checkpoint, vocab_fingerprint
 from w2vcli.config import TrainConfig, config_from_dict, config_to_yaml
 from w2vcli.corpus import Corpus, resolve_corpus
-from w2vcli.engines import Engine, TrainState, make_engine
+from w2vcli.encoded import remove_stale
+from w2vcli.engines import Engine, TrainState, find_engine, make_engine
 from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
 from w2vcli.vocab import Vocab
 
 HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
 ENCODED_PREFIX = ".encoded-"  # OUT/.encoded-PID/: the fast engine's encoded corpus while it trains
-NUMPY_BYTES_PER_TOKEN = 40  # the NumPy engine's corpus: tokens, offsets and a pass's subsampled view
+NUMPY_BYTES_PER_TOKEN = 64  # the NumPy engine: its corpus (~4.4) and a pass's subsampled view (~54, measured)
 
 
 @dataclass
@@ -129,82 +131,91 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
 
 def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Path, log=print):
     """The corpus as word indices (a second pass over the text): in memory for the NumPy engine; for the fast
-    engine in files in OUT/.encoded-PID/, deleted when the run ends, so memory stays flat however large the
-    corpus (it needs 4 bytes a token and 8 a sentence of disk)."""
+    engine in files in OUT/.encoded-PID/ (4 bytes a token, 8 a sentence), read back a chunk at a time and deleted
+    when the run ends, so memory stays flat however large the corpus. Folders of killed runs are deleted first."""
     if config.engine == "fast":
-        _remove_stale_encodings(out_dir)
-        needed, free = vocab.total * 4, shutil.disk_usage(out_dir).free
-        if needed > free:
-            raise W2VError(f"the encoded corpus needs about {needed / 2**20:,.0f} MB of disk in {out_dir} but "
-                           f"{free / 2**20:,.0f} MB is free: choose another --out")
-        encoded = vocab.encode_to_folder(corpus, out_dir / f"{ENCODED_PREFIX}{os.getpid()}")
+        remove_stale(out_dir.glob(f"{ENCODED_PREFIX}*"))
+        _check_disk(config, vocab, out_dir)
+        folder = out_dir / f"{ENCODED_PREFIX}{os.getpid()}"
+        try:
+            encoded = vocab.encode_to_folder(corpus, folder)
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise W2VError(f"cannot write the encoded corpus to {folder}: {err.strerror}; free some disk or "
+                           "choose another --out") from None
     else:
         encoded = vocab.encode(corpus)
-    if config.engine == "fast":
-        disk = (encoded.num_tokens * 4 + (encoded.num_sentences + 1) * 8) / 2**20
-        log(f"encoded {encoded.num_sentences:,} sentences into {encoded.folder} ({disk:,.1f} MB, read a chunk at a "
-            "time, deleted at the end)")
-    if encoded.longest_sentence < 2:
+    try:
+        if config.engine == "fast":
+            disk = (encoded.num_tokens * 4 + (encoded.num_sentences + 1) * 8) / 2**20
+            log(f"encoded {encoded.num_sentences:,} sentences into {encoded.folder} ({disk:,.1f} MB, read a chunk "
+                "at a time, deleted at the end)")
+        if encoded.longest_sentence < 2:
+            raise W2VError(
+                f"corpus {corpus.path}: no sentence has two in-vocabulary words, so no window has a context word "
+                f"(--min-count {config.min_count}); give several words per line, or lower --min-count"
+            )
+    except BaseException:
         encoded.close()
-        raise W2VError(
-            f"corpus {corpus.path}: no sentence has two in-vocabulary words, so no window has a context word "
-            f"(--min-count {config.min_count}); give several words per line, or lower --min-count"
-        )
+        raise
     return encoded
 
 
-def _remove_stale_encodings(out_dir: Path) -> None:
-    """Delete encoded corpora left in out_dir by runs that were killed (their process is gone)."""
-    for folder in out_dir.glob(f"{ENCODED_PREFIX}*"):
-        pid = folder.name.removeprefix(ENCODED_PREFIX)
-        if pid.isdigit() and (int(pid) == os.getpid() or not _process_exists(int(pid))):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
+def _check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
+    """Refuse when out_dir's disk cannot hold the encoded corpus, the checkpoints and the outputs."""
+    encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8  # an upper bound: empty sentences are dropped
+    parameters = len(vocab) * config.dim * 2 * 4
+    needed = encoded + 6 * parameters  # 3 checkpoints kept + 1 being written, vectors.txt/.bin and model.npz
+    free = shutil.disk_usage(out_dir).free
+    if needed > free:
+        raise W2VError(f"the encoded corpus, checkpoints and outputs need about {needed / 2**20:,.0f} MB of disk in "
+                       f"{out_dir} but {free / 2**20:,.0f} MB is free: free some disk or choose another --out")
 
 
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
-    """Train word vectors as config says and write every output into out_dir; see the module docstring."""
+    """Train word vectors as config says and write every output into out_dir; see the module docstring.
+
+    Until training starts, SIGTERM is an exception like Ctrl-C (so the encoded corpus is deleted), and a failure
+    removes what this run created in out_dir; from the first step, SIGINT/SIGTERM save a checkpoint and stop.
+    """
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     if config.engine == "fast":
         _return_large_blocks_to_the_os()
-    check_out_dir(out_dir, resume)
-    corpus, vocab = load_corpus(config, log)
-    check_memory(config, vocab, log)
-    created = not out_dir.exists()
-    create_out_dir(out_dir)
-    encoded = None
-    try:
-        encoded = encode_corpus(config, corpus, vocab, out_dir, log)
-        engine = make_engine(config, vocab, encoded)
-    except BaseException:
-        if encoded is not None:
-            encoded.close()
-        if created:  # leave nothing behind for a run that never started
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    with encoded:  # the encoded files are deleted when training ends, however it ends
-        return _train_and_write(config, out_dir, resume, vocab, encoded, engine, log)
+    with _terminate_raises():
+        check_out_dir(out_dir, resume)
+        corpus, vocab = load_corpus(config, log)
+        check_memory(config, vocab, log)
+        find_engine(config)  # a missing dependency fails now, not after encoding
+        fingerprint = vocab_fingerprint(vocab)
+        resumed = _checkpoint_to_resume(out_dir, fingerprint) if resume else None
+        with _removed_on_failure(out_dir) as setup:
+            create_out_dir(out_dir)
+            with encode_corpus(config, corpus, vocab, out_dir, log) as encoded:
+                engine = make_engine(config, vocab, encoded)
+                setup.done = True
+                state, history, seconds = _run(config, engine, resumed, fingerprint, out_dir, log)
+                del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes its files)
+        history_array = _history_array(history)
+        write_outputs(out_dir, vocab, state, history_array, config)
+    return TrainResult(out_dir, vocab, state, history_array, seconds)
 
 
-def _train_and_write(config, out_dir, resume, vocab, encoded, engine, log) -> TrainResult:
-    fingerprint = vocab_fingerprint(vocab)
+def _checkpoint_to_resume(out_dir: Path, fingerprint: str):
+    """(state, history, meta) of the newest readable checkpoint, refused when the corpus has changed."""
+    found = latest_checkpoint(out_dir / "checkpoints")
+    if found is None:
+        raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no readable checkpoint")
+    if found[2]["vocab_fingerprint"] != fingerprint:
+        raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
+    return found
+
+
+def _run(config, engine: Engine, resumed, fingerprint: str, out_dir: Path, log):
+    """Train from the start, or from resumed's checkpoint, with checkpoints; returns (state, history, seconds)."""
     config_dict = dataclasses.asdict(config)
-    if resume:
-        found = latest_checkpoint(out_dir / "checkpoints")
-        if found is None:
-            raise W2VError(f"nothing to resume: {out_dir / 'checkpoints'} holds no readable checkpoint")
-        state, history, meta = found
-        if meta["vocab_fingerprint"] != fingerprint:
-            raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
+    if resumed is not None:
+        state, history, _ = resumed
         history = [tuple(row) for row in history]
         log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
     else:
@@ -223,11 +234,49 @@ def _train_and_write(config, out_dir, resume, vocab, encoded, engine, log) -> Tr
     with _stop_signals() as stop:
         _train_loop(engine, state, history, config, checkpoint, stop, out_dir)
     seconds = time.perf_counter() - started
-    encoded.close()  # the encoded files are not needed for the outputs
     checkpoint()
-    history_array = _history_array(history)
-    write_outputs(out_dir, vocab, state, history_array, config)
-    return TrainResult(out_dir, vocab, state, history_array, seconds)
+    return state, history, seconds
+
+
+class _Setup:
+    done = False  # set once training starts: from then on the run's folder is kept, whatever happens
+
+
+@contextmanager
+def _removed_on_failure(out_dir: Path):
+    """Until setup.done is set, a failure removes what this run created: out_dir itself, or its checkpoints/."""
+    setup = _Setup()
+    created_out, created_checkpoints = not out_dir.exists(), not (out_dir / "checkpoints").exists()
+    try:
+        yield setup
+    except BaseException:
+        if not setup.done:
+            if created_out:
+                shutil.rmtree(out_dir, ignore_errors=True)
+            elif created_checkpoints:
+                with suppress(OSError):
+                    (out_dir / "checkpoints").rmdir()  # only when still empty
+        raise
+
+
+@contextmanager
+def _terminate_raises():
+    """SIGTERM raises TrainingInterrupted (exit 143), so clean-up code runs, everywhere but in the training loop
+    (which installs its own handler: _stop_signals)."""
+
+    def handler(signum, frame):
+        raise TrainingInterrupted("terminated (SIGTERM) before training started or while writing the outputs",
+                                  exit_code=128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: signals stay as they are
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _train_loop(engine: Engine, state: TrainState, history: list, config, checkpoint, stop, out_dir) -> None:

@@ -25,6 +25,7 @@ class Vocab:
     corpus_tokens: int  # tokens in the corpus before min-count/max-vocab
     corpus_types: int  # distinct tokens in the corpus (those left after pruning, when pruned)
     pruned_types: int = 0  # rare types dropped while counting to keep memory bounded (--max-vocab)
+    corpus_sentences: int = 0  # sentences in the corpus (an upper bound on the sentences encoded)
 
     def __post_init__(self):
         self.word2ind = {word: i for i, word in enumerate(self.words)}
@@ -46,12 +47,13 @@ class Vocab:
         time) are dropped. Counts of words that were dropped and came back are then slightly low.
         """
         counter: Counter[str] = Counter()
-        corpus_tokens = pruned_types = 0
+        corpus_tokens = corpus_sentences = pruned_types = 0
         limit = max(2 * max_vocab, 100_000) if max_vocab else None
         min_reduce = 1
         for tokens in sentences:
             counter.update(tokens)
             corpus_tokens += len(tokens)
+            corpus_sentences += 1
             while limit is not None and len(counter) > limit:  # word2vec's ReduceVocab
                 rare = [word for word, count in counter.items() if count <= min_reduce]
                 for word in rare:
@@ -70,7 +72,7 @@ class Vocab:
             )
         words = [w for w, _ in kept]
         counts = np.array([c for _, c in kept], dtype=np.int64)
-        return cls(words, counts, corpus_tokens, len(counter), pruned_types)
+        return cls(words, counts, corpus_tokens, len(counter), pruned_types, corpus_sentences)
 
     def encode(self, sentences: Iterable[list[str]]) -> EncodedCorpus:
         """The corpus as word indices, in memory: out-of-vocabulary tokens dropped, sentences left empty dropped."""

@@ -75,6 +75,7 @@ class NumpyEngine(Engine):
     def subsampled_pass(self, pass_index: int) -> SubsampledPass:
         """The pass's subsampled corpus, drawn from a generator seeded by (seed, pass_index); cached."""
         if self._pass_index != pass_index:
+            self._pass = None  # let the old pass go before building the new one (peak memory)
             rng = np.random.default_rng([self.config.seed, 1, pass_index])
             self._pass = SubsampledPass(self.corpus, self.keep_probs, rng)
             self._pass_index = pass_index
