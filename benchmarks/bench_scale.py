@@ -88,6 +88,19 @@ def corpus_of_size(data: Path, piece_mb: int, times: int) -> Path:
     return folder
 
 
+def max_vocab_accuracy(corpus: Path, max_vocab: int) -> tuple[set, int, int]:
+    """(the true max_vocab most frequent words, how many of them counting with --max-vocab keeps, how many of
+    those have a count below the true one), by counting in this process without and with the bound."""
+    from w2vcli.corpus import Corpus
+    from w2vcli.vocab import Vocab
+
+    full = Vocab.build(Corpus(corpus), min_count=5)
+    true_top, true_counts = set(full.words[:max_vocab]), dict(zip(full.words, full.counts))
+    bounded = Vocab.build(Corpus(corpus), min_count=5, max_vocab=max_vocab)
+    low = sum(1 for word, count in zip(bounded.words, bounded.counts) if count < true_counts[word])
+    return true_top, len(true_top & set(bounded.words)), low
+
+
 def measure(corpus: Path, out: Path, threads: int, *options: str) -> dict:
     command = [sys.executable, str(ROOT / "benchmarks" / "phases.py"), str(corpus), str(out), "--threads",
                str(threads), "--epochs", "1", "--json", *options]
@@ -99,6 +112,32 @@ def measure(corpus: Path, out: Path, threads: int, *options: str) -> dict:
 
 def phase(summary: dict, name: str) -> dict:
     return next(row for row in summary["phases"] if row["phase"] == name)
+
+
+def report_sizes(rows: list[tuple[int, dict]], piece_mb: int, threads: int) -> list[str]:
+    """Print the table of sizes and check that the peaks stay flat; returns the checks missed."""
+    print(f"\nfast engine, {threads} threads, 1 epoch; each phase's own peak RSS:")
+    print("| size | text | tokens | vocab | count: s / peak | encode: s / peak (disk) | epoch: s / peak | "
+          "words/s | whole run: s / peak |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for times, summary in rows:
+        count, encode = phase(summary, "read and count corpus"), phase(summary, "encode corpus")
+        epoch = phase(summary, "training (with checkpoints)")
+        print(f"| {times}x | {times * piece_mb / 1024:.2f} GB | {summary['tokens'] / 1e6:,.0f}M | "
+              f"{summary['vocab']:,} | {count['seconds']:.0f} s / {count['peak_mb']} MB | "
+              f"{encode['seconds']:.0f} s / {encode['peak_mb']} MB ({summary['kept_tokens'] * 4 / 2**30:.2f} GB) | "
+              f"{epoch['seconds']:.0f} s / {epoch['peak_mb']} MB | {summary['tokens'] / epoch['seconds']:,.0f} | "
+              f"{summary['seconds']:.0f} s / {summary['peak_mb']} MB |")
+    failures = []
+    (smallest, small), (largest, large) = rows[0], rows[-1]
+    for name in ("read and count corpus", "encode corpus", "training (with checkpoints)"):
+        a, b = phase(small, name)["peak_mb"], phase(large, name)["peak_mb"]
+        ok = b <= a * 1.1 + 10
+        text = f"{name}: peak {a} MB at {smallest}x, {b} MB at {largest}x (target <= {a * 1.1 + 10:.0f} MB)"
+        print(f"  {'ok  ' if ok else 'MISS'} {text}")
+        if not ok:
+            failures.append(text)
+    return failures
 
 
 def main() -> None:
@@ -115,7 +154,7 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     runs = Path(tempfile.mkdtemp(prefix="runs-", dir=args.data))  # not /tmp: a tmpfs would hide the encoded
     # corpus in RAM that RSS does not count
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = [int(n) for n in args.sizes.split(",") if n]  # --sizes "": the distinct-token part only
     failures = []
 
     rows = []
@@ -123,26 +162,8 @@ def main() -> None:
         corpus = corpus_of_size(args.data, args.piece_mb, times)
         summary = measure(corpus, runs / f"x{times}", args.threads)
         rows.append((times, summary))
-    print(f"\nfast engine, {args.threads} threads, 1 epoch; each phase's own peak RSS:")
-    print("| size | text | tokens | vocab | count: s / peak | encode: s / peak (disk) | epoch: s / peak | "
-          "words/s | whole run: s / peak |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for times, summary in rows:
-        count, encode = phase(summary, "read and count corpus"), phase(summary, "encode corpus")
-        epoch = phase(summary, "training (with checkpoints)")
-        text_gb = times * args.piece_mb / 1024
-        print(f"| {times}x | {text_gb:.2f} GB | {summary['tokens'] / 1e6:,.0f}M | {summary['vocab']:,} | "
-              f"{count['seconds']:.0f} s / {count['peak_mb']} MB | {encode['seconds']:.0f} s / {encode['peak_mb']} MB "
-              f"({summary['kept_tokens'] * 4 / 2**30:.2f} GB) | {epoch['seconds']:.0f} s / {epoch['peak_mb']} MB | "
-              f"{summary['tokens'] / epoch['seconds']:,.0f} | {summary['seconds']:.0f} s / {summary['peak_mb']} MB |")
-    (_, small), (largest, large) = rows[0], rows[-1]
-    for name in ("read and count corpus", "encode corpus", "training (with checkpoints)"):
-        a, b = phase(small, name)["peak_mb"], phase(large, name)["peak_mb"]
-        ok = b <= a * 1.1 + 10
-        text = f"{name}: peak {a} MB at {sizes[0]}x, {b} MB at {largest}x (target <= {a * 1.1 + 10:.0f} MB)"
-        print(f"  {'ok  ' if ok else 'MISS'} {text}")
-        if not ok:
-            failures.append(text)
+    if rows:
+        failures += report_sizes(rows, args.piece_mb, args.threads)
 
     if not args.skip_distinct:
         corpus = args.data / f"distinct-{args.distinct_types}-{args.piece_mb}.txt"
@@ -157,6 +178,9 @@ def main() -> None:
             count = phase(summary, "read and count corpus")
             print(f"| {label} | {summary['types']:,} | {summary['pruned_types']:,} | {summary['vocab']:,} | "
                   f"{count['seconds']:.0f} s / {count['peak_mb']} MB |")
+        true_top, kept, low = max_vocab_accuracy(corpus, 50_000)
+        print(f"  with --max-vocab 50000: {kept:,} of the true {len(true_top):,} most frequent words kept, {low:,} "
+              "of them with counts below their true counts")
         a = phase(unbounded, "read and count corpus")["peak_mb"]
         b = phase(bounded, "read and count corpus")["peak_mb"]
         ok = b < a and bounded["pruned_types"] > 0

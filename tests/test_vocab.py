@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import w2vcli.vocab as vocab_module
 from w2vcli.encoded import EncodedCorpus
 from w2vcli.errors import W2VError
 from w2vcli.vocab import NegativeSampler, Vocab, keep_probabilities
@@ -278,9 +279,11 @@ def test_sampler_needs_two_words(counts):
         NegativeSampler(np.array(counts))
 
 
-def test_max_vocab_bounds_memory_while_counting_and_reports_pruning():
+def test_max_vocab_bounds_memory_while_counting_and_reports_pruning(monkeypatch):
     """300,000 distinct once-seen tokens plus a few frequent words: counting never holds more than the limit
-    (max(2 * max_vocab, 100,000) types), the frequent words survive with exact counts, and pruning is reported."""
+    (max_vocab + PRUNE_SLACK types, the slack lowered here to 100,000), the frequent words survive with exact
+    counts, and pruning is reported."""
+    monkeypatch.setattr(vocab_module, "PRUNE_SLACK", 100_000)
     frequent = ["alpha", "beta", "gamma"]
 
     def sentences():
@@ -292,7 +295,7 @@ def test_max_vocab_bounds_memory_while_counting_and_reports_pruning():
     assert vocab.counts.tolist() == [100_000, 100_000, 100_000]
     assert vocab.corpus_tokens == 600_000
     assert vocab.pruned_types >= 200_000
-    assert vocab.corpus_types <= 100_000
+    assert vocab.corpus_types <= 100_003
 
 
 def test_no_pruning_without_max_vocab():
