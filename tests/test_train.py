@@ -3,6 +3,7 @@ acceptance test that the planted groups of corpora/toy.txt are learned."""
 from __future__ import annotations
 
 import csv
+import errno
 import math
 import os
 import signal
@@ -23,14 +24,17 @@ from reference import (
     write_toy_corpus,
 )
 
+import w2vcli.checkpoint as checkpoint_module
 import w2vcli.train as train_module
 import w2vcli.vocab as vocab_module
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
+from w2vcli.corpus import Corpus
 from w2vcli.encoded import EncodedFile
 from w2vcli.engines.base import StepReport
 from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.train import HISTORY_COLUMNS, train
+from w2vcli.vocab import Vocab
 
 shutil_usage = namedtuple("shutil_usage", "total used free")
 
@@ -442,22 +446,63 @@ def test_the_fast_engine_refuses_when_the_encoded_corpus_would_not_fit_on_disk(t
     assert not (tmp_path / "out").exists()  # the run never started: its folder is gone
 
 
-def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_the_new_out_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize("existing_out", [False, True])
+def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_what_the_run_created(tmp_path, monkeypatch,
+                                                                                      existing_out):
     corpus = write_toy_corpus(tmp_path, sentences=300)
+    out = tmp_path / "out"
+    if existing_out:
+        out.mkdir()
     real_blocks = vocab_module.encode_blocks
 
     def blocks_then_sigterm(*args, **kwargs):
         for block in real_blocks(*args, **kwargs):
             yield block
-            assert list((tmp_path / "out").glob(".encoded-*/tokens.i32"))  # half-way through writing
+            assert list(out.glob(".encoded-*/tokens.i32"))  # half-way through writing
             signal.raise_signal(signal.SIGTERM)
 
     monkeypatch.setattr(vocab_module, "encode_blocks", blocks_then_sigterm)
+    handler_before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(TrainingInterrupted) as stopped:
+        train(fast_quiet_config(corpus), out, log=silent)
+    assert stopped.value.exit_code == 143
+    assert str(stopped.value) == "terminated (SIGTERM) before training started"
+    if existing_out:
+        assert list(out.iterdir()) == []  # no .encoded-*, no .starting-*, no checkpoints/
+    else:
+        assert not out.exists()
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # the handler is gone with the run
+
+
+def test_sigterm_while_loading_the_checkpoint_to_resume_is_not_swallowed(tmp_path, monkeypatch):
+    """The checkpoint reader skips unreadable files with `except W2VError`: SIGTERM must not be one of them."""
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    out = tmp_path / "out"
+    train(fast_quiet_config(corpus), out, log=silent)
+    real_load = checkpoint_module.load_checkpoint
+
+    def load_then_sigterm(path):
+        signal.raise_signal(signal.SIGTERM)
+        return real_load(path)
+
+    monkeypatch.setattr(checkpoint_module, "load_checkpoint", load_then_sigterm)
+    messages = []
+    with pytest.raises(TrainingInterrupted, match="terminated"):
+        train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=messages.append)
+    assert not any("resuming" in m for m in messages), messages
+
+
+def test_a_full_disk_while_encoding_is_one_clear_error(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+
+    def full_disk(self, sentences, folder):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(vocab_module.Vocab, "encode_to_folder", full_disk)
+    with pytest.raises(W2VError, match=r"cannot write the encoded corpus to .*out/.encoded-\d+: No space left on "
+                                       r"device; free some disk or choose another --out"):
         train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
-    assert stopped.value.exit_code == 143 and "SIGTERM" in str(stopped.value)
     assert not (tmp_path / "out").exists()
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is gone with the run
 
 
 def test_a_run_that_fails_before_training_leaves_an_existing_out_as_it_was(tmp_path):
@@ -481,3 +526,20 @@ def test_resume_with_another_corpus_is_refused_before_encoding(tmp_path):
         train(fast_quiet_config(second), out, resume=True, log=messages.append)
     assert not any("encoded" in m for m in messages), messages
     assert not list(out.glob(".encoded-*"))
+
+
+def test_the_disk_check_counts_what_a_resumed_run_already_has_on_disk(tmp_path, monkeypatch):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    out = tmp_path / "out"
+    train(fast_quiet_config(corpus), out, log=silent)
+    vocab = Vocab.build(Corpus(corpus), min_count=5)
+    encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8
+    parameters = len(vocab) * 10 * 2 * 4
+    present = sum(p.stat().st_size for p in [*(out / "checkpoints").glob("step-*.npz"),
+                                             *(out / n for n in train_module.OUTPUT_NAMES)])
+    assert present > 0
+    free = encoded + max(7 * parameters - present, 2 * parameters) + 1  # enough to resume, not for a new run
+    monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: shutil_usage(10**12, 10**12 - free, free))
+    train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=silent)
+    with pytest.raises(W2VError, match="need about"):
+        train(fast_quiet_config(corpus), tmp_path / "new", log=silent)

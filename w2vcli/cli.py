@@ -94,7 +94,7 @@ def train(config_file, out_dir, resume, **options):
     """
     from w2vcli.config import read_config_file, resolve_config
     from w2vcli.errors import ConfigError
-    from w2vcli.train import stored_config
+    from w2vcli.train import OUTPUT_NAMES, stored_config
     from w2vcli.train import train as run_training
 
     if resume:
@@ -115,7 +115,7 @@ def train(config_file, out_dir, resume, **options):
     shown = "n/a" if final is None else f"{final:.4f}"
     click.echo(
         f"trained {result.state.step:,} steps in {result.seconds:.1f} s, final loss {shown}; "
-        f"wrote {result.out_dir}/ (vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png)"
+        f"wrote {result.out_dir}/ ({', '.join(OUTPUT_NAMES)})"
     )
 
 

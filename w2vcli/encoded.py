@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -135,13 +136,19 @@ class EncodedFile(_Encoded):
 
     @classmethod
     def write(cls, blocks: Iterable[tuple[np.ndarray, np.ndarray]], folder: Path) -> EncodedFile:
-        """Write the blocks of encode_blocks into folder (created; it must not exist) and open them."""
+        """Write the blocks of encode_blocks into folder (created; it must not exist) and open them.
+
+        The folder is made under a temporary name, locked, and only then renamed to its own: a folder under
+        that name always has its lock file, so remove_stale never mistakes a starting run for a dead one.
+        """
         folder = Path(folder)
-        folder.mkdir()
+        starting = Path(tempfile.mkdtemp(prefix=".starting-", dir=folder.parent))
         lock = None
         num_tokens = num_sentences = longest = 0
         try:
-            lock = _hold_lock(folder / LOCK_NAME)
+            lock = _hold_lock(starting / LOCK_NAME)
+            starting.rename(folder)
+            starting = folder
             with open(folder / "tokens.i32", "wb") as tokens_out, open(folder / "offsets.i64", "wb") as offsets_out:
                 offsets_out.write(np.zeros(1, np.int64).tobytes())
                 for tokens, lengths in blocks:
@@ -151,9 +158,9 @@ class EncodedFile(_Encoded):
                     num_sentences += len(lengths)
                     longest = max(longest, int(lengths.max(initial=0)))
         except BaseException:  # a bad line, a full disk, Ctrl-C: no half-written folder stays behind
-            shutil.rmtree(folder, ignore_errors=True)
             if lock is not None:
                 os.close(lock)
+            shutil.rmtree(starting, ignore_errors=True)
             raise
         return cls(folder, num_tokens, num_sentences, longest, lock)
 
@@ -166,10 +173,10 @@ class EncodedFile(_Encoded):
     def close(self) -> None:
         for handle in self._handles:
             handle.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        if self._lock is not None:
+        if self._lock is not None:  # released first: a file still open cannot be deleted everywhere
             os.close(self._lock)
             self._lock = None
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def remove_stale(folders: Iterable[Path]) -> list[Path]:
@@ -190,8 +197,8 @@ def remove_stale(folders: Iterable[Path]) -> list[Path]:
                 continue  # no flock here (not Unix): never delete
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
-        except BlockingIOError:
-            pass
+        except OSError:
+            pass  # alive (BlockingIOError), or locks do not work here: keep it
         finally:
             if lock is not None:
                 os.close(lock)
@@ -202,7 +209,11 @@ def _hold_lock(path: Path) -> int:
     """A file descriptor holding an exclusive flock on path (created); the lock lasts until it is closed."""
     lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     if fcntl is not None:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(lock)
+            raise OSError(err.errno, f"cannot lock {path}: {err.strerror}") from None
     return lock
 
 

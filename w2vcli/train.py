@@ -32,6 +32,7 @@ from w2vcli.vocab import Vocab
 
 HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
 ENCODED_PREFIX = ".encoded-"  # OUT/.encoded-PID/: the fast engine's encoded corpus while it trains
+OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png")
 NUMPY_BYTES_PER_TOKEN = 64  # the NumPy engine: its corpus (~4.4) and a pass's subsampled view (~54, measured)
 
 
@@ -163,10 +164,14 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
 
 
 def _check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
-    """Refuse when out_dir's disk cannot hold the encoded corpus, the checkpoints and the outputs."""
+    """Refuse when out_dir's disk cannot hold the encoded corpus, the checkpoints and the outputs (less what a
+    resumed run's files already take there)."""
     encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8  # an upper bound: empty sentences are dropped
-    parameters = len(vocab) * config.dim * 2 * 4
-    needed = encoded + 6 * parameters  # 3 checkpoints kept + 1 being written, vectors.txt/.bin and model.npz
+    parameters = len(vocab) * config.dim * 2 * 4  # P: both matrices in float32, one checkpoint's worth
+    later = 7 * parameters  # 3 checkpoints kept + 1 being written; vectors.txt (~1.5 P), .bin, model.npz
+    present = sum(path.stat().st_size for path in [*(out_dir / "checkpoints").glob("step-*.npz"),
+                                                   *(out_dir / name for name in OUTPUT_NAMES)] if path.is_file())
+    needed = encoded + max(later - present, 2 * parameters)
     free = shutil.disk_usage(out_dir).free
     if needed > free:
         raise W2VError(f"the encoded corpus, checkpoints and outputs need about {needed / 2**20:,.0f} MB of disk in "
@@ -176,13 +181,14 @@ def _check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
 def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) -> TrainResult:
     """Train word vectors as config says and write every output into out_dir; see the module docstring.
 
-    Until training starts, SIGTERM is an exception like Ctrl-C (so the encoded corpus is deleted), and a failure
-    removes what this run created in out_dir; from the first step, SIGINT/SIGTERM save a checkpoint and stop.
+    Outside the training loop SIGTERM is an exception like Ctrl-C (so the encoded corpus is deleted), and a
+    failure before training removes what this run created in out_dir; in the loop, SIGINT/SIGTERM save a
+    checkpoint and stop.
     """
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     if config.engine == "fast":
         _return_large_blocks_to_the_os()
-    with _terminate_raises():
+    with _terminate_raises(out_dir) as stop_hint:
         check_out_dir(out_dir, resume)
         corpus, vocab = load_corpus(config, log)
         check_memory(config, vocab, log)
@@ -196,6 +202,8 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
                 setup.done = True
                 state, history, seconds = _run(config, engine, resumed, fingerprint, out_dir, log)
                 del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes its files)
+        stop_hint.append(f" while writing the outputs; the final checkpoint is saved: `w2v train --out {out_dir} "
+                         "--resume` writes them")
         history_array = _history_array(history)
         write_outputs(out_dir, vocab, state, history_array, config)
     return TrainResult(out_dir, vocab, state, history_array, seconds)
@@ -234,7 +242,9 @@ def _run(config, engine: Engine, resumed, fingerprint: str, out_dir: Path, log):
     with _stop_signals() as stop:
         _train_loop(engine, state, history, config, checkpoint, stop, out_dir)
     seconds = time.perf_counter() - started
-    checkpoint()
+    path = checkpoint()
+    if stop.signal is not None:  # it came after the loop's last look
+        raise _interrupted(state.step, path, out_dir, stop.signal)
     return state, history, seconds
 
 
@@ -259,24 +269,33 @@ def _removed_on_failure(out_dir: Path):
         raise
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside the training loop: a BaseException, like KeyboardInterrupt, so that no `except Exception`
+    on the way (a checkpoint reader skipping a bad file, a library) can swallow it."""
+
+
 @contextmanager
-def _terminate_raises():
-    """SIGTERM raises TrainingInterrupted (exit 143), so clean-up code runs, everywhere but in the training loop
-    (which installs its own handler: _stop_signals)."""
+def _terminate_raises(out_dir: Path):
+    """SIGTERM raises everywhere but in the training loop (which installs its own handler, _stop_signals), so
+    clean-up code runs; it leaves as TrainingInterrupted (exit 143). Yields a list: its last item, when any, is
+    the hint the message ends with."""
+    hint = [" before training started"]
 
     def handler(signum, frame):
-        raise TrainingInterrupted("terminated (SIGTERM) before training started or while writing the outputs",
-                                  exit_code=128 + signum)
+        raise _Terminated(signum)
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread: signals stay as they are
-        yield
-        return
+        previous = False
     try:
-        yield
+        yield hint
+    except _Terminated as stop:
+        raise TrainingInterrupted(f"terminated (SIGTERM){hint[-1]}",
+                                  exit_code=128 + stop.args[0]) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not False and previous is not None:  # None: a handler not set from Python
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _train_loop(engine: Engine, state: TrainState, history: list, config, checkpoint, stop, out_dir) -> None:
@@ -304,14 +323,14 @@ def _train_loop(engine: Engine, state: TrainState, history: list, config, checkp
                 bar.set_postfix(loss=shown, lr=f"{report.lr:.3g}", words_s=f"{rate:,.0f}", refresh=False)
                 bar.update(report.step - bar.n)
             if stop.signal is not None:
-                path = checkpoint()
-                raise TrainingInterrupted(
-                    f"interrupted at step {report.step:,}; checkpoint saved to {path}. "
-                    f"Continue with: w2v train --out {out_dir} --resume",
-                    exit_code=128 + stop.signal,
-                )
+                raise _interrupted(report.step, checkpoint(), out_dir, stop.signal)
     finally:
         bar.close()
+
+
+def _interrupted(step: int, path: Path, out_dir: Path, signum: int) -> TrainingInterrupted:
+    return TrainingInterrupted(f"interrupted at step {step:,}; checkpoint saved to {path}. Continue with: "
+                               f"w2v train --out {out_dir} --resume", exit_code=128 + signum)
 
 
 def _diverged(report, what: str, out_dir: Path) -> W2VError:
@@ -343,7 +362,8 @@ def _stop_signals():
         yield flag
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            if old is not None:  # None: a handler not set from Python
+                signal.signal(sig, old)
 
 
 def _return_large_blocks_to_the_os() -> None:
