@@ -188,7 +188,7 @@ def train(config: TrainConfig, out_dir=None, resume: bool = False, log=print) ->
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     if config.engine == "fast":
         _return_large_blocks_to_the_os()
-    with _terminate_raises(out_dir) as stop_hint:
+    with _terminate_raises() as stop_hint:
         check_out_dir(out_dir, resume)
         corpus, vocab = load_corpus(config, log)
         check_memory(config, vocab, log)
@@ -275,7 +275,7 @@ class _Terminated(BaseException):
 
 
 @contextmanager
-def _terminate_raises(out_dir: Path):
+def _terminate_raises():
     """SIGTERM raises everywhere but in the training loop (which installs its own handler, _stop_signals), so
     clean-up code runs; it leaves as TrainingInterrupted (exit 143). Yields a list: its last item, when any, is
     the hint the message ends with."""
