@@ -63,6 +63,11 @@ def segment_offsets(offsets: np.ndarray, max_len: int = MAX_SENTENCE_TOKENS) -> 
     return np.append(starts + within * max_len, offsets[-1])
 
 
+def file_bytes(num_tokens: int, num_sentences: int) -> int:
+    """Disk bytes of an EncodedFile: int32 tokens and int64 offsets (one more than the sentences)."""
+    return num_tokens * 4 + (num_sentences + 1) * 8
+
+
 class _Encoded:
     num_sentences: int
 

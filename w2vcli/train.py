@@ -24,7 +24,7 @@ from w2vcli.atomic import atomic_write, write_text_atomic
 from w2vcli.checkpoint import latest_checkpoint, save_checkpoint, vocab_fingerprint
 from w2vcli.config import TrainConfig, config_from_dict, config_to_yaml
 from w2vcli.corpus import Corpus, resolve_corpus
-from w2vcli.encoded import remove_stale
+from w2vcli.encoded import file_bytes, remove_stale
 from w2vcli.engines import Engine, TrainState, find_engine, make_engine
 from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
@@ -149,7 +149,7 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
         encoded = vocab.encode(corpus)
     try:
         if config.engine == "fast":
-            disk = (encoded.num_tokens * 4 + (encoded.num_sentences + 1) * 8) / 2**20
+            disk = file_bytes(encoded.num_tokens, encoded.num_sentences) / 2**20
             log(f"encoded {encoded.num_sentences:,} sentences into {encoded.folder} ({disk:,.1f} MB, read a chunk "
                 "at a time, deleted at the end)")
         if encoded.longest_sentence < 2:
@@ -166,7 +166,7 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
 def _check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
     """Refuse when out_dir's disk cannot hold the encoded corpus, the checkpoints and the outputs (less what a
     resumed run's files already take there)."""
-    encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8  # an upper bound: empty sentences are dropped
+    encoded = file_bytes(vocab.total, vocab.corpus_sentences)  # an upper bound: empty sentences are dropped
     parameters = len(vocab) * config.dim * 2 * 4  # P: both matrices in float32, one checkpoint's worth
     later = 7 * parameters  # 3 checkpoints kept + 1 being written; vectors.txt (~1.5 P), .bin, model.npz
     present = sum(path.stat().st_size for path in [*(out_dir / "checkpoints").glob("step-*.npz"),
