@@ -19,6 +19,23 @@ class TrainState:
     running_loss: float | None = None  # 0.95 * old + 0.05 * new, as the classic assignment prints
 
 
+def linear_decay(lr_start: float, lr_end: float, progress: float) -> float:
+    """word2vec's learning rate after a fraction `progress` of the run: linear from lr_start to lr_end, never below.
+
+    >>> linear_decay(0.025, 0.0, 0.25)
+    0.01875
+    Plain Python on scalars, so the fast engine's kernels compile this same function with numba.
+    """
+    return max(lr_start - (lr_start - lr_end) * progress, lr_end)
+
+
+def word2vec_init(rng: np.random.Generator, vocab_size: int, dim: int, dtype=np.float64) -> TrainState:
+    """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero; step 0."""
+    center_vectors = ((rng.random((vocab_size, dim), dtype=dtype) - 0.5) / dim).astype(dtype)  # (V, d)
+    outside_vectors = np.zeros((vocab_size, dim), dtype=dtype)  # (V, d)
+    return TrainState(center_vectors, outside_vectors, step=0, rng=rng)
+
+
 @dataclass
 class StepReport:
     step: int  # steps done after this one
