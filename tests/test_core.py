@@ -1,7 +1,9 @@
-"""Tests of w2vcli.core: finite differences, hand-derived values, stability, purity, batch forms."""
+"""Tests of w2vcli.core: finite differences, hand-derived values, stability, purity, batch forms, docstrings."""
 from __future__ import annotations
 
 import copy
+import doctest
+import inspect
 import math
 import warnings
 from contextlib import contextmanager
@@ -16,6 +18,12 @@ from w2vcli.gradcheck import check_gradient
 GRAD_TOL = 1e-7  # largest relative error a finite-difference check may show
 LN2, LN3 = math.log(2.0), math.log(3.0)
 V, D, K = 6, 4, 5  # vocabulary size, dimension and negatives of the random data
+
+# A batch of 3 windows as pairs: w2 twice in window 0, whose center w0 is also one of its outside words; w2 in
+# windows 0 and 2 (a row touched by two windows).
+BATCH_CENTERS = np.array([0, 3, 2])  # (n,) window i's center word
+BATCH_WINDOW_ID = np.array([0, 0, 0, 1, 2, 2])  # (P,) each pair's window
+BATCH_OUTSIDE = np.array([2, 0, 2, 5, 1, 2])  # (P,) each pair's outside word
 
 
 @contextmanager
@@ -397,6 +405,17 @@ def purity_cases(d):
             (d.center_vectors[:3], np.array([1, 4, 1]), d.outside_vectors, neg_matrix),
         ),
         **{
+            f"{model.__name__}-{loss_name}-batch": (
+                model,
+                (BATCH_CENTERS, BATCH_WINDOW_ID, BATCH_OUTSIDE, d.center_vectors, d.outside_vectors, fn),
+            )
+            for model in (core.skipgram_batch, core.cbow_batch)
+            for loss_name, fn in (
+                ("naive-softmax", core.naive_softmax_loss_and_gradient_batch),
+                ("neg-sampling", core.neg_sampling_with_sampler(lambda idx, k: np.full((len(idx), k), 3), 2, True)),
+            )
+        },
+        **{
             f"{model.__name__}-{loss_name}": (
                 model,
                 (d.center_word, d.window, d.word2ind, d.center_vectors, d.outside_vectors, fn),
@@ -432,6 +451,8 @@ def test_naive_softmax_batch_equals_loop(data):
     losses, grad_vs, grad_u = core.naive_softmax_loss_and_gradient_batch(
         center_vecs, outside_idx, data.outside_vectors
     )
+    assert grad_u.rows is None  # every row of U gets gradient
+    grad_u = grad_u.grads
     total_grad_u = np.zeros_like(data.outside_vectors)
     for p, (v, o) in enumerate(zip(center_vecs, outside_idx, strict=True)):
         loss, grad_v, grad_u_p = core.naive_softmax_loss_and_gradient(v, o, data.outside_vectors)
@@ -445,9 +466,12 @@ def test_neg_sampling_batch_equals_loop(data):
     center_vecs = data.center_vectors[[0, 2, 2, 5]]  # (P, d)
     outside_idx = np.array([1, 3, 1, 0])
     neg_indices = np.array([[3, 3, 0], [2, 4, 2], [5, 5, 5], [0, 1, 2]])  # repeats; last row also draws o = 0
-    losses, grad_vs, target_idx, grad_targets = core.neg_sampling_loss_and_gradient_batch(
+    losses, grad_vs, grad_u = core.neg_sampling_loss_and_gradient_batch(
         center_vecs, outside_idx, data.outside_vectors, neg_indices
     )
+    target_idx = grad_u.rows.reshape(len(outside_idx), -1)  # (P, 1+K): example p's rows, outside word first
+    grad_targets = grad_u.grads.reshape(*target_idx.shape, -1)  # (P, 1+K, d)
+    np.testing.assert_array_equal(target_idx, np.concatenate([outside_idx[:, None], neg_indices], axis=1))
     total_single = np.zeros_like(data.outside_vectors)
     for p in range(len(outside_idx)):
         loss, grad_v, grad_u_p = core.neg_sampling_loss_and_gradient(
@@ -462,3 +486,93 @@ def test_neg_sampling_batch_equals_loop(data):
     scattered = np.zeros_like(data.outside_vectors)
     np.add.at(scattered, target_idx, grad_targets)  # all examples, repeats accumulate
     np.testing.assert_allclose(scattered, total_single, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss_name", ["naive-softmax", "neg-sampling"])
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_batch_model_equals_the_sum_of_single_windows(data, model, loss_name):
+    """skipgram_batch / cbow_batch = Σ over the windows of skipgram / cbow, loss and both gradients (float64)."""
+    single, batch = (core.skipgram, core.skipgram_batch) if model == "skipgram" else (core.cbow, core.cbow_batch)
+    predicted = BATCH_OUTSIDE if model == "skipgram" else BATCH_CENTERS  # skip-gram predicts outside words
+    negatives = np.random.default_rng(3).integers(0, V, size=(len(predicted), K))  # fixed, repeats included
+    asked = []
+
+    def fixed_negatives(outside_idx, k):
+        asked.append((outside_idx.tolist(), k))
+        return negatives
+
+    if loss_name == "neg-sampling":
+        batch_loss = core.neg_sampling_with_sampler(fixed_negatives, K, batch=True)
+    else:
+        batch_loss = core.naive_softmax_loss_and_gradient_batch
+    loss, grad_center, grad_outside = batch(BATCH_CENTERS, BATCH_WINDOW_ID, BATCH_OUTSIDE, data.center_vectors,
+                                            data.outside_vectors, batch_loss)
+
+    want_loss, want_center, want_outside = 0.0, np.zeros((V, D)), np.zeros((V, D))
+    for i, center in enumerate(BATCH_CENTERS):
+        pairs = np.flatnonzero(BATCH_WINDOW_ID == i)
+        rows = iter(negatives[pairs] if model == "skipgram" else negatives[[i]])  # this window's examples
+
+        def window_loss(vec, idx, outside, rows=rows):
+            return core.neg_sampling_loss_and_gradient(vec, idx, outside, next(rows))
+
+        single_loss = window_loss if loss_name == "neg-sampling" else core.naive_softmax_loss_and_gradient
+        loss_i, grad_center_i, grad_outside_i = single(
+            f"w{center}", [f"w{o}" for o in BATCH_OUTSIDE[pairs]], data.word2ind, data.center_vectors,
+            data.outside_vectors, single_loss,
+        )
+        want_loss += loss_i
+        want_center += grad_center_i
+        want_outside += grad_outside_i
+
+    assert isinstance(loss, float)
+    assert loss == pytest.approx(want_loss, rel=1e-12)
+    np.testing.assert_allclose(grad_center.dense(V), want_center, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(grad_outside.dense(V), want_outside, rtol=1e-12, atol=1e-14)
+    assert np.abs(want_center).sum() > 1 and np.abs(want_outside).sum() > 1  # a real comparison, not of zeros
+    if loss_name == "neg-sampling":
+        assert asked == [(predicted.tolist(), K)]  # one draw for the batch, for the words it predicts
+
+
+def test_batch_models_touch_only_their_rows(data):
+    """skip-gram moves each pair's center row, CBOW each pair's outside word's row (with 1/n of its window's)."""
+    loss = core.neg_sampling_with_sampler(lambda idx, k: np.full((len(idx), k), 4), 2, batch=True)
+    args = (BATCH_CENTERS, BATCH_WINDOW_ID, BATCH_OUTSIDE, data.center_vectors, data.outside_vectors, loss)
+    _, skipgram_center, skipgram_outside = core.skipgram_batch(*args)
+    assert skipgram_center.rows.tolist() == [0, 0, 0, 3, 2, 2]  # BATCH_CENTERS[BATCH_WINDOW_ID]
+    assert sorted(set(skipgram_outside.rows.tolist())) == [0, 1, 2, 4, 5]  # the outside words and negative w4
+    _, cbow_center, cbow_outside = core.cbow_batch(*args)
+    assert cbow_center.rows.tolist() == BATCH_OUTSIDE.tolist()
+    assert sorted(set(cbow_outside.rows.tolist())) == [0, 2, 3, 4]  # the centers and negative w4
+    grads = cbow_center.grads  # (P, d): each pair gets 1/n_i of its window's ∂J/∂v̂, so a window's pairs agree
+    assert all(np.array_equal(grads[p], grads[q]) for p, q in [(0, 1), (0, 2), (4, 5)])  # pairs of one window
+    assert not np.allclose(grads[0], grads[3])
+
+
+def test_cbow_batch_needs_an_outside_word_in_every_window(data):
+    with pytest.raises(ValueError, match="at least one outside word in every window"):
+        core.cbow_batch(np.array([0, 1]), np.array([0, 0]), np.array([2, 3]), data.center_vectors,
+                        data.outside_vectors, core.naive_softmax_loss_and_gradient_batch)
+
+
+def test_row_gradient_dense_sums_repeated_rows():
+    grad = core.RowGradient(np.array([2, 0, 2]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    assert grad.dense(4).tolist() == [[3.0, 4.0], [0.0, 0.0], [6.0, 8.0], [0.0, 0.0]]
+    whole = core.RowGradient(None, np.ones((2, 2)))
+    dense = whole.dense(2)
+    dense[0, 0] = 5.0
+    assert whole.grads[0, 0] == 1.0  # a copy: the gradient stays as it was
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 7. Docstrings: every function and class of core has a worked example, and every example is true
+
+
+def test_every_core_function_has_a_true_worked_example():
+    public = [obj for name, obj in vars(core).items()
+              if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == core.__name__]
+    assert len(public) >= 12
+    missing = [obj.__name__ for obj in public if ">>>" not in (obj.__doc__ or "")]
+    assert missing == []
+    result = doctest.testmod(core)
+    assert result.failed == 0 and result.attempted >= len(public)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from w2vcli.corpus import SST_HEADER, Corpus, resolve_corpus
+from w2vcli.corpus import SST_HEADER, Corpus, cut_long, resolve_corpus
 from w2vcli.errors import W2VError
 from w2vcli.vocab import Vocab
 
@@ -256,6 +256,14 @@ def test_real_sst_without_lowercase_has_more_types(real_sst):
     assert len(sentences) == 11855
     assert sum(len(s) for s in sentences) == 227245
     assert len({w for s in sentences for w in s}) > 19538
+
+
+def test_cut_long_cuts_any_sequence_into_max_len_pieces():
+    assert cut_long(["a", "b", "c", "d", "e"], max_len=2) == [["a", "b"], ["c", "d"], ["e"]]
+    assert cut_long([7, 8], max_len=2) == [[7, 8]]
+    assert cut_long([], max_len=2) == []  # an empty sentence has no piece
+    assert cut_long(range(3, 25), max_len=10) == [range(3, 13), range(13, 23), range(23, 25)]
+    assert [len(p) for p in cut_long(["w"] * 25_001)] == [10_000, 10_000, 5_001]  # MAX_SENTENCE_TOKENS, as gensim
 
 
 def test_a_long_line_without_newline_comes_in_pieces_with_every_token(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests of w2vcli/encoded.py: encoding in blocks, cutting long sentences, the on-disk corpus read back in pieces."""
+"""Tests of w2vcli/encoded.py: encoding with a word index, in blocks, cutting long sentences, the on-disk corpus."""
 from __future__ import annotations
 
 import os
@@ -9,16 +9,66 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vcli.corpus import MAX_SENTENCE_TOKENS
-from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks, remove_stale, segment_offsets
+from w2vcli.encoded import (
+    EncodedCorpus,
+    EncodedFile,
+    encode,
+    encode_blocks,
+    encode_to_folder,
+    remove_stale,
+    segment_offsets,
+)
+from w2vcli.errors import W2VError
 from w2vcli.vocab import Vocab
 
 WORD2IND = {"a": 0, "b": 1, "c": 2}
+VOCAB_SENTENCES = [["x", "y", "z", "y"], ["z", "w", "v"], ["q", "y"]]  # with min_count=2: y=0, z=1
+
+
+def test_encode_drops_oov_tokens_and_empty_sentences():
+    vocab = Vocab.build(VOCAB_SENTENCES, min_count=2)  # y=0, z=1
+    encoded = encode([["x", "y", "oov", "z"], ["q", "w"], [], ["z", "z"], ["y"], ["unknown"]], vocab.word2ind)
+    assert isinstance(encoded, EncodedCorpus)
+    assert encoded.tokens.tolist() == [0, 1, 1, 1, 0]
+    assert encoded.offsets.tolist() == [0, 2, 4, 5]
+    assert encoded.tokens.dtype == np.int32
+    assert encoded.offsets.dtype == np.int64
+    assert encoded.num_sentences == 3
+    sentences = [encoded.tokens[a:b].tolist() for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:])]
+    assert sentences == [[0, 1], [1, 1], [0]]
+
+
+def test_encode_nothing_in_vocabulary():
+    vocab = Vocab.build(VOCAB_SENTENCES, min_count=2)
+    encoded = encode([["a"], ["b", "c"]], vocab.word2ind)
+    assert encoded.tokens.tolist() == []
+    assert encoded.offsets.tolist() == [0]
+    assert encoded.num_sentences == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefg"), max_size=6), min_size=1, max_size=12), st.integers(1, 3))
+def test_encode_roundtrips_to_the_in_vocabulary_words(sentences, min_count):
+    if sum(map(len, sentences)) == 0:
+        return
+    try:
+        vocab = Vocab.build(sentences, min_count=min_count)
+    except W2VError:
+        return
+    encoded = encode(sentences, vocab.word2ind)
+    expected = [[w for w in s if w in vocab.word2ind] for s in sentences]
+    expected = [s for s in expected if s]
+    got = [[vocab.words[i] for i in encoded.tokens[a:b]] for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:])]
+    assert got == expected
+    assert int(vocab.counts.sum()) == len(encoded.tokens)
 
 
 def test_long_sentences_are_cut_into_pieces():
     offsets = np.array([0, 3, 25, 26, 30], dtype=np.int64)  # a 22-word sentence among short ones
     assert segment_offsets(offsets, max_len=10).tolist() == [0, 3, 13, 23, 25, 26, 30]
     assert segment_offsets(np.array([0, 5, 9]), max_len=10).tolist() == [0, 5, 9]
+    assert segment_offsets(np.array([4, 4, 26, 26]), max_len=10).tolist() == [4, 4, 14, 24, 26, 26]  # empties stay
+    assert segment_offsets(np.array([0]), max_len=10).tolist() == [0]
     corpus = EncodedCorpus(np.zeros(2 * MAX_SENTENCE_TOKENS + 1, np.int32), [0, 2 * MAX_SENTENCE_TOKENS + 1])
     assert corpus.offsets.tolist() == [0, MAX_SENTENCE_TOKENS, 2 * MAX_SENTENCE_TOKENS, 2 * MAX_SENTENCE_TOKENS + 1]
     assert corpus.longest_sentence == MAX_SENTENCE_TOKENS and corpus.num_sentences == 3
@@ -55,10 +105,10 @@ def test_the_file_reads_back_what_memory_holds(tmp_path_factory, sentences, bloc
     assert not folder.exists()
 
 
-def test_vocab_encodes_to_a_folder(tmp_path):
+def test_encode_to_a_folder(tmp_path):
     sentences = [["the", "cat", "sat"], ["the", "dog"], ["a"]]
     vocab = Vocab.build(sentences, min_count=1)
-    with vocab.encode_to_folder(sentences, tmp_path / "enc") as encoded:
+    with encode_to_folder(sentences, vocab.word2ind, tmp_path / "enc") as encoded:
         assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == ["lock", "offsets.i64", "tokens.i32"]
         assert (tmp_path / "enc" / "tokens.i32").stat().st_size == 6 * 4  # int32 per token
         assert (tmp_path / "enc" / "offsets.i64").stat().st_size == 4 * 8  # int64 per sentence, plus 0

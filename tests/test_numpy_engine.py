@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from w2vcli import core
 from w2vcli.config import TrainConfig
 from w2vcli.encoded import EncodedCorpus
-from w2vcli.engines.numpy_engine import NumpyEngine, window_pairs
+from w2vcli.engines.base import linear_decay, word2vec_init
+from w2vcli.engines.numpy_engine import NumpyEngine, apply_gradient, window_pairs
 from w2vcli.vocab import Vocab
 
 V, D, K = 7, 4, 3  # vocabulary size, dimension, negatives of the hand-built problem
@@ -142,6 +143,26 @@ def test_init_state_is_word2vec_initialisation_and_seeded():
     assert a.step == 0 and a.words_done == 0 and a.running_loss is None
     assert np.array_equal(a.center_vectors, b.center_vectors)
     assert not np.array_equal(a.center_vectors, c.center_vectors)
+
+
+def test_init_state_and_epochs_lr_are_the_shared_rules_of_engines_base():
+    engine = make_engine("skipgram", "neg", batch_size=2, epochs=3, lr=0.2, min_lr=0.02)
+    state, want = engine.init_state(11), word2vec_init(np.random.default_rng(11), V, D)
+    assert state.center_vectors.dtype == np.float64
+    assert np.array_equal(state.center_vectors, want.center_vectors)
+    assert np.array_equal(state.outside_vectors, want.outside_vectors)
+    assert state.rng.bit_generator.state == want.rng.bit_generator.state  # the same draws follow
+    rates = [engine.learning_rate(s) for s in range(engine.total_steps)]
+    assert rates == [linear_decay(0.2, 0.02, s / engine.total_steps) for s in range(engine.total_steps)]
+
+
+def test_apply_gradient_moves_only_the_gradient_rows_and_adds_repeats():
+    matrix = np.ones((4, 2))
+    apply_gradient(matrix, core.RowGradient(np.array([2, 0, 2]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])),
+                   0.5)
+    assert matrix.tolist() == [[-0.5, -1.0], [1.0, 1.0], [-2.0, -3.0], [1.0, 1.0]]  # row 2: 1 - 0.5 · (1 + 5)
+    apply_gradient(matrix, core.RowGradient(None, np.full((4, 2), 2.0)), 0.25)  # every row
+    assert matrix.tolist() == [[-1.0, -1.5], [0.5, 0.5], [-2.5, -3.5], [0.5, 0.5]]
 
 
 # ----------------------------------------------------------------------------------------------- window_pairs

@@ -1,4 +1,4 @@
-"""Vocabulary building, encoding, subsampling keep probabilities and the negative sampler."""
+"""Vocabulary building, subsampling keep probabilities and the negative sampler."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import w2vcli.vocab as vocab_module
-from w2vcli.encoded import EncodedCorpus
 from w2vcli.errors import W2VError
 from w2vcli.vocab import NegativeSampler, Vocab, keep_probabilities
 
@@ -70,47 +69,6 @@ def test_no_word_reaches_min_count_is_an_error_mentioning_the_option():
 def test_empty_corpus_is_an_error():
     with pytest.raises(W2VError, match="no words"):
         Vocab.build([[], []], min_count=1)
-
-
-# --- encoding ---------------------------------------------------------------------------------------------------
-
-
-def test_encode_drops_oov_tokens_and_empty_sentences():
-    vocab = Vocab.build(SENTENCES, min_count=2)  # y=0, z=1
-    encoded = vocab.encode([["x", "y", "oov", "z"], ["q", "w"], [], ["z", "z"], ["y"], ["unknown"]])
-    assert isinstance(encoded, EncodedCorpus)
-    assert encoded.tokens.tolist() == [0, 1, 1, 1, 0]
-    assert encoded.offsets.tolist() == [0, 2, 4, 5]
-    assert encoded.tokens.dtype == np.int32
-    assert encoded.offsets.dtype == np.int64
-    assert encoded.num_sentences == 3
-    sentences = [encoded.tokens[a:b].tolist() for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:])]
-    assert sentences == [[0, 1], [1, 1], [0]]
-
-
-def test_encode_nothing_in_vocabulary():
-    vocab = Vocab.build(SENTENCES, min_count=2)
-    encoded = vocab.encode([["a"], ["b", "c"]])
-    assert encoded.tokens.tolist() == []
-    assert encoded.offsets.tolist() == [0]
-    assert encoded.num_sentences == 0
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from("abcdefg"), max_size=6), min_size=1, max_size=12), st.integers(1, 3))
-def test_encode_roundtrips_to_the_in_vocabulary_words(sentences, min_count):
-    if sum(map(len, sentences)) == 0:
-        return
-    try:
-        vocab = Vocab.build(sentences, min_count=min_count)
-    except W2VError:
-        return
-    encoded = vocab.encode(sentences)
-    expected = [[w for w in s if w in vocab.word2ind] for s in sentences]
-    expected = [s for s in expected if s]
-    got = [[vocab.words[i] for i in encoded.tokens[a:b]] for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:])]
-    assert got == expected
-    assert int(vocab.counts.sum()) == len(encoded.tokens)
 
 
 # --- subsampling ------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from w2vcli.errors import W2VError
@@ -12,6 +12,17 @@ FORMATS = ("auto", "text", "sst")
 MAX_SENTENCE_TOKENS = 10_000  # longer sentences are cut into pieces of this many tokens (gensim's limit)
 BLOCK_BYTES = 1 << 20  # files are read in blocks of this size; longer lines come in pieces
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpora" / "toy.txt"  # written by corpora/make_toy.py
+
+
+def cut_long(sentence: Sequence, max_len: int = MAX_SENTENCE_TOKENS) -> list[Sequence]:
+    """The sentence in pieces of at most max_len tokens, as gensim cuts long sentences; none for an empty one.
+
+    >>> cut_long(["a", "b", "c", "d", "e"], max_len=2)
+    [['a', 'b'], ['c', 'd'], ['e']]
+
+    Any sequence that slices: token lists, lists of word indices, ranges of corpus positions (encoded.py).
+    """
+    return [sentence[start:start + max_len] for start in range(0, len(sentence), max_len)]
 
 
 def resolve_corpus(spec: str | None) -> Path:
@@ -36,7 +47,8 @@ class Corpus:
 
     format: "text" (one sentence per line, whitespace tokens), "sst" (the SST header line, then
     `index<TAB>sentence`) or "auto" (sst when the first line is the SST header). A folder means every .txt file
-    in it, in name order. Blank lines are skipped. Bytes that are not UTF-8 are an error naming file and line.
+    in it, in name order. Blank lines are skipped; longer lines than MAX_SENTENCE_TOKENS words come in pieces
+    (cut_long). Bytes that are not UTF-8 are an error naming file and line.
     """
 
     def __init__(self, path, format: str = "auto", lowercase: bool = True):
@@ -85,9 +97,7 @@ class Corpus:
                     raise W2VError(f"{file}:{line_number}: an SST line needs `index<TAB>sentence`")
             if self.lowercase:
                 line = line.lower()
-            tokens = line.split()
-            for start in range(0, len(tokens), MAX_SENTENCE_TOKENS):  # long sentences in pieces, as gensim
-                yield tokens[start:start + MAX_SENTENCE_TOKENS]
+            yield from cut_long(line.split())
 
 
 def _read_lines(file: Path, block_size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes, bool]]:

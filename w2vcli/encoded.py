@@ -7,7 +7,8 @@ and both answer the same three questions, so an engine that only asks them works
   offset_blocks(size)             (first, offsets[first:first + size + 1]) for first = 0, size, 2·size, ...
 EncodedFile keeps its memory flat whatever the corpus size: the fast engine reads one chunk at a time, so a
 corpus larger than RAM trains (the files sit on disk, 4 bytes a token and 8 a sentence).
-Sentences are at most MAX_SENTENCE_TOKENS long (longer ones are cut into pieces, as gensim does).
+encode and encode_to_folder make them from sentences of words and the vocabulary's word index (Vocab.word2ind).
+Sentences are at most MAX_SENTENCE_TOKENS long (longer ones are cut into pieces by corpus.cut_long, as gensim does).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from w2vcli.corpus import MAX_SENTENCE_TOKENS
+from w2vcli.corpus import MAX_SENTENCE_TOKENS, cut_long
 
 try:
     import fcntl
@@ -32,6 +33,22 @@ OFFSET_BLOCK = 1 << 20  # offsets read per block when scanning a whole corpus
 LOCK_NAME = "lock"  # EncodedFile's lock file: locked while its run is alive
 
 
+def encode(sentences: Iterable[list[str]], word2ind: dict[str, int]) -> EncodedCorpus:
+    """The corpus as word indices, in memory: out-of-vocabulary tokens dropped, sentences left empty dropped.
+
+    >>> encode([["the", "cat", "sat"], ["a", "dog"], ["the"]], {"the": 0, "cat": 1, "dog": 2}).tokens.tolist()
+    [0, 1, 2, 0]
+
+    ("sat" and "a" are not in the vocabulary; the offsets are [0, 2, 3, 4].)
+    """
+    return EncodedCorpus.from_blocks(encode_blocks(sentences, word2ind))
+
+
+def encode_to_folder(sentences: Iterable[list[str]], word2ind: dict[str, int], folder) -> EncodedFile:
+    """The same, written to files in folder (created; it must not exist) a block at a time: memory stays flat."""
+    return EncodedFile.write(encode_blocks(sentences, word2ind), folder)
+
+
 def encode_blocks(sentences: Iterable[list[str]], word2ind: dict[str, int],
                   block_tokens: int = BLOCK_TOKENS) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(tokens (n,) int32, sentence lengths (m,) int64) blocks of about block_tokens tokens: each sentence as
@@ -40,8 +57,7 @@ def encode_blocks(sentences: Iterable[list[str]], word2ind: dict[str, int],
     lookup = word2ind.get
     for sentence in sentences:
         ids = [i for i in map(lookup, sentence) if i is not None]
-        for start in range(0, len(ids), MAX_SENTENCE_TOKENS):
-            piece = ids[start:start + MAX_SENTENCE_TOKENS]
+        for piece in cut_long(ids):
             tokens.extend(piece)
             lengths.append(len(piece))
         if len(tokens) >= block_tokens:
@@ -52,15 +68,17 @@ def encode_blocks(sentences: Iterable[list[str]], word2ind: dict[str, int],
 
 
 def segment_offsets(offsets: np.ndarray, max_len: int = MAX_SENTENCE_TOKENS) -> np.ndarray:
-    """Sentence offsets (S + 1,) with every sentence longer than max_len cut into max_len-word pieces."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    if len(lengths) == 0 or lengths.max() <= max_len:
+    """Sentence offsets (S + 1,) with every sentence longer than max_len cut into pieces by cut_long.
+
+    >>> segment_offsets(np.array([0, 3, 25]), max_len=10).tolist()
+    [0, 3, 13, 23, 25]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)  # (S + 1,)
+    long = np.flatnonzero(np.diff(offsets) > max_len)  # the sentences to cut
+    if len(long) == 0:
         return offsets.copy()
-    pieces = np.maximum(1, -(-lengths // max_len))  # ceil, one piece for an empty sentence
-    starts = np.repeat(offsets[:-1], pieces)
-    within = np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    return np.append(starts + within * max_len, offsets[-1])
+    inner = [piece.start for s in long for piece in cut_long(range(offsets[s], offsets[s + 1]), max_len)[1:]]
+    return np.sort(np.concatenate([offsets, np.array(inner, dtype=np.int64)]))  # cuts fall inside their sentence
 
 
 def file_bytes(num_tokens: int, num_sentences: int) -> int:

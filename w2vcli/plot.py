@@ -1,4 +1,7 @@
-"""Pictures: the training loss curve and a labelled 2-D PCA of chosen words' vectors (Agg: no display needed)."""
+"""Pictures: the training loss curve and a labelled 2-D map of chosen words' vectors (Agg: no display needed).
+
+The map is a PCA written with NumPy's SVD (pca_2d), or scikit-learn's t-SNE (imported only when asked for).
+"""
 from __future__ import annotations
 
 import matplotlib
@@ -46,8 +49,8 @@ def plot_loss(history: np.ndarray, path, title: str = "training loss") -> None:
 
 def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PCA to 2-D: (points (n, 2), explained variance ratio (2,)), equal to scikit-learn's PCA(n_components=2)
-    (tests/test_plot.py checks it, signs included). Written out because importing scikit-learn costs ~85 MB,
-    which `w2v train` cannot afford within its memory budget (benchmarks/README.md).
+    (tests/test_plot.py checks it, signs included). Written out with NumPy's SVD because importing scikit-learn
+    costs memory `w2v train` cannot afford within its budget (benchmarks/README.md measures it).
 
         X_c = X - mean(X)        X_c = U S V^T (SVD)        points = X_c V[:, :2] = U[:, :2] S[:2]
         explained variance ratio of component k = S_k^2 / Σ_j S_j^2
@@ -66,7 +69,7 @@ def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
-    """(points (n, 2), explained variance ratio (2,) or None): PCA from scikit-learn, or t-SNE."""
+    """(points (n, 2), explained variance ratio (2,) or None): PCA (pca_2d, NumPy), or scikit-learn's t-SNE."""
     vectors = np.asarray(vectors, dtype=np.float64)  # (n, d)
     if method == "pca":
         return pca_2d(vectors)

@@ -1,8 +1,9 @@
-"""Vocabulary (counts, min-count, max-vocab), encoding the corpus, subsampling and the negative sampler.
+"""Vocabulary (counts, min-count, max-vocab), subsampling and the negative sampler.
 
 UNK policy (as word2vec and gensim): words below --min-count, or beyond --max-vocab, are dropped from the
 training stream; there is no UNK token and no vector for them. Words are sorted by count, most frequent first;
-ties keep the order of first appearance in the corpus.
+ties keep the order of first appearance in the corpus. Encoding the corpus with the vocabulary's word index
+(word2ind) is w2vcli/encoded.py's.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from w2vcli.encoded import EncodedCorpus, EncodedFile, encode_blocks
 from w2vcli.errors import W2VError
 
 SAMPLE_RULES = ("mikolov", "assignment")
@@ -46,8 +46,10 @@ class Vocab:
         With max_vocab, memory stays bounded while counting, as in word2vec: whenever more than
         max_vocab + PRUNE_SLACK distinct words are held, the rarest (count <= r, r = 1, 2, ... rising each time)
         are dropped. Counts of words that were dropped and came back are then slightly low. The slack is what
-        lets words of middling frequency survive until their counts rise: with 1,000,000 (about 200 MB), on 51M
-        Zipf tokens of 3.7M types, 49,999 of the true 50,000 most frequent words are kept (250,000: 37,204).
+        lets words of middling frequency survive until their counts rise (benchmarks/README.md measures it).
+
+        >>> Vocab.build([["a", "b", "a"], ["b", "a", "c"]], min_count=2).words
+        ['a', 'b']
         """
         counter: Counter[str] = Counter()
         corpus_tokens = corpus_sentences = pruned_types = 0
@@ -76,14 +78,6 @@ class Vocab:
         words = [w for w, _ in kept]
         counts = np.array([c for _, c in kept], dtype=np.int64)
         return cls(words, counts, corpus_tokens, len(counter), pruned_types, corpus_sentences)
-
-    def encode(self, sentences: Iterable[list[str]]) -> EncodedCorpus:
-        """The corpus as word indices, in memory: out-of-vocabulary tokens dropped, sentences left empty dropped."""
-        return EncodedCorpus.from_blocks(encode_blocks(sentences, self.word2ind))
-
-    def encode_to_folder(self, sentences: Iterable[list[str]], folder) -> EncodedFile:
-        """The same, written to files in folder (created) a block at a time: memory stays flat."""
-        return EncodedFile.write(encode_blocks(sentences, self.word2ind), folder)
 
 
 def keep_probabilities(counts: np.ndarray, sample: float, rule: str = "mikolov") -> np.ndarray:

@@ -1,8 +1,9 @@
-"""The NumPy engine: minibatch SGD on the core's batch loss functions, for teaching, checking and small corpora.
+"""The NumPy engine: minibatch SGD on the core's batch models, for teaching, checking and small corpora.
 
-Each step takes a batch of windows, computes every (center, outside) pair's loss and gradient with
-w2vcli.core's batch forms, and moves the touched rows by -lr · (mean over the batch's windows of the summed
-gradient), the classic assignment's SGD. Two schedules:
+Each step takes a batch of windows, gets their summed loss and gradients from w2vcli.core's skipgram_batch or
+cbow_batch, and moves the touched rows by -lr · (mean over the batch's windows of the summed gradient), the
+classic assignment's SGD: this file draws the windows and applies the updates, the core does the math.
+Two schedules:
   epochs      the corpus in order, `batch_size` tokens of it per step; lr decays linearly to min_lr.
   iterations  `batch_size` random windows per step (a random sentence, then a random position in it);
               lr halves every `anneal_every` steps.
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 
 from w2vcli import core
 from w2vcli.encoded import EncodedCorpus
-from w2vcli.engines.base import Engine, StepReport, TrainState
+from w2vcli.engines.base import Engine, StepReport, TrainState, linear_decay, word2vec_init
 from w2vcli.vocab import NegativeSampler, keep_probabilities
 
 
@@ -57,20 +59,15 @@ class NumpyEngine(Engine):
         self._pass = None
 
     def init_state(self, seed: int) -> TrainState:
-        """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero."""
-        rng = np.random.default_rng(seed)
-        dim = self.config.dim
-        center_vectors = (rng.random((self.vocab_size, dim)) - 0.5) / dim  # (V, d)
-        outside_vectors = np.zeros((self.vocab_size, dim))  # (V, d)
-        return TrainState(center_vectors, outside_vectors, step=0, rng=rng)
+        """word2vec's initialisation (base.word2vec_init) in float64, the run's generator seeded by `seed`."""
+        return word2vec_init(np.random.default_rng(seed), self.vocab_size, self.config.dim)
 
     def learning_rate(self, step: int) -> float:
         """lr for a step: halved every anneal_every steps (iterations), or linear from lr to min_lr (epochs)."""
         config = self.config
         if config.iterations is not None:
             return config.effective_lr * 0.5 ** (step // config.anneal_every)
-        progress = step / self.total_steps
-        return config.effective_lr - (config.effective_lr - config.final_lr) * progress
+        return linear_decay(config.effective_lr, config.final_lr, step / self.total_steps)
 
     def subsampled_pass(self, pass_index: int) -> SubsampledPass:
         """The pass's subsampled corpus, drawn from a generator seeded by (seed, pass_index); cached."""
@@ -120,35 +117,30 @@ class NumpyEngine(Engine):
         num_windows = len(windows)
         if num_windows == 0:
             return 0.0, 0
-        center_words = center_words[windows]  # (n,)
+        model = core.skipgram_batch if self.config.model == "skipgram" else core.cbow_batch
+        loss, grad_center, grad_outside = model(
+            center_words[windows], window_id, context_words, state.center_vectors, state.outside_vectors,
+            self.loss_and_gradient(state.rng),
+        )
         scale = lr / num_windows  # step on the batch mean
-        center_vectors, outside_vectors = state.center_vectors, state.outside_vectors
-        if self.config.model == "skipgram":  # every pair: center predicts context word
-            inputs_idx = center_words[window_id]  # (P,) rows of center_vectors
-            input_vecs = center_vectors[inputs_idx]  # (P, d)
-            predicted = context_words  # (P,)
-        else:  # cbow: the mean of a window's context vectors predicts its center
-            counts = np.bincount(window_id, minlength=num_windows)  # (n,)
-            input_vecs = np.zeros((num_windows, center_vectors.shape[1]))  # (n, d)
-            np.add.at(input_vecs, window_id, center_vectors[context_words])
-            input_vecs /= counts[:, None]
-            predicted = center_words  # (n,)
-        if self.config.loss == "neg":
-            neg_indices = self.sampler.sample(state.rng, predicted, self.config.negative)  # (P, K)
-            losses, grad_inputs, target_idx, grad_targets = core.neg_sampling_loss_and_gradient_batch(
-                input_vecs, predicted, outside_vectors, neg_indices
-            )
-            np.add.at(outside_vectors, target_idx.ravel(), -scale * grad_targets.reshape(-1, grad_targets.shape[-1]))
-        else:
-            losses, grad_inputs, grad_outside = core.naive_softmax_loss_and_gradient_batch(
-                input_vecs, predicted, outside_vectors
-            )
-            outside_vectors -= scale * grad_outside
-        if self.config.model == "skipgram":
-            np.add.at(center_vectors, inputs_idx, -scale * grad_inputs)
-        else:  # each context occurrence gets 1/n of its window's gradient
-            np.add.at(center_vectors, context_words, -scale * (grad_inputs / counts[:, None])[window_id])
-        return float(losses.sum()) / num_windows, num_windows
+        apply_gradient(state.outside_vectors, grad_outside, scale)
+        apply_gradient(state.center_vectors, grad_center, scale)
+        return loss / num_windows, num_windows
+
+    def loss_and_gradient(self, rng: np.random.Generator) -> core.LossAndGradientBatch:
+        """The configured batch loss; negative sampling draws its negatives from rng (the run's generator)."""
+        if self.config.loss == "softmax":
+            return core.naive_softmax_loss_and_gradient_batch
+        sample_negatives = partial(self.sampler.sample, rng)  # (outside_idx (P,), K) -> negatives (P, K)
+        return core.neg_sampling_with_sampler(sample_negatives, self.config.negative, batch=True)
+
+
+def apply_gradient(matrix: np.ndarray, gradient: core.RowGradient, scale: float) -> None:
+    """matrix -= scale · gradient, in place, touching only the gradient's rows (a repeated row gets each part)."""
+    if gradient.rows is None:
+        matrix -= scale * gradient.grads  # (V, d)
+    else:
+        np.add.at(matrix, gradient.rows, -scale * gradient.grads)
 
 
 def window_pairs(rng: np.random.Generator, positions: np.ndarray, start: np.ndarray, end: np.ndarray, window: int):
