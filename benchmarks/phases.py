@@ -73,14 +73,15 @@ def main() -> None:
     phases = Phases(quiet=args.json)
     import w2vcli.train as train_module
     from w2vcli.config import TrainConfig
+    from w2vcli.preflight import return_large_blocks_to_the_os
 
     phases.end("python + w2vcli imports")
     phases.wrap(train_module, "load_corpus", "read and count corpus")
     phases.wrap(train_module, "find_engine", "engine import (numba)")
     phases.wrap(train_module, "encode_corpus", "encode corpus")
     phases.wrap(train_module, "make_engine", "engine set-up")
-    phases.wrap(train_module, "_train_loop", "training (with checkpoints)", before="init vectors, config.yaml")
-    phases.wrap(train_module, "_run", "final checkpoint")
+    phases.wrap(train_module, "run_steps", "training (with checkpoints)", before="init vectors, config.yaml")
+    phases.wrap(train_module, "train_loop", "final checkpoint")
     phases.wrap(train_module, "write_outputs", "outputs")
     config = TrainConfig(corpus=args.corpus, engine=args.engine, threads=args.threads, epochs=args.epochs,
                          max_vocab=args.max_vocab, seed=1, quiet=True)
@@ -88,6 +89,8 @@ def main() -> None:
         _, vocab = train_module.load_corpus(config, log=lambda message: None)
         words_trained = 0
     else:
+        if args.engine == "fast":
+            return_large_blocks_to_the_os()  # as `w2v train` does
         result = train_module.train(config, args.out, log=lambda message: None)
         vocab, words_trained = result.vocab, result.state.words_done
     total = time.perf_counter() - started

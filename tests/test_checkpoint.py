@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from reference import hook_engine_reports, write_toy_corpus
 
+import w2vcli.checkpoint as checkpoint_module
 from w2vcli.checkpoint import KEEP, latest_checkpoint, load_checkpoint, save_checkpoint
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig
@@ -77,6 +78,14 @@ def uninterrupted(corpus, tmp_path_factory):
         config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, quiet=True, **options)
         runs[name] = (config, out, train(config, out, log=silent))
     return runs
+
+
+def test_a_checkpoint_knows_its_run_config_and_unpacks_as_state_history_meta(uninterrupted):
+    config, out, result = uninterrupted["iterations"]
+    checkpoint = latest_checkpoint(out / "checkpoints")
+    assert checkpoint.config == config
+    state, history, meta = checkpoint
+    assert state.step == meta["step"] == 300 and history.shape == (300, 5)
 
 
 @pytest.mark.parametrize("schedule", list(SCHEDULES))
@@ -278,6 +287,23 @@ def test_cli_resume_continues_the_run(interrupted_cli_run, uninterrupted):
     assert result.stdout.startswith("trained 300 steps in ")
     _, out_a, _ = uninterrupted["iterations"]
     assert_same_run(out_a, out)
+
+
+def test_cli_resume_reads_the_checkpoint_file_once(interrupted_cli_run, monkeypatch):
+    """The CLI needs the stored config and train() the stored state: both come from one read of the file."""
+    out = interrupted_cli_run
+    reads = []
+    real_load = np.load
+
+    def counting_load(file, *args, **kwargs):
+        if Path(file).parent == out / "checkpoints":
+            reads.append(Path(file).name)
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_module.np, "load", counting_load)
+    result = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert reads == ["step-000000100.npz"]
 
 
 def test_cli_resume_with_a_changed_option_is_a_usage_error(interrupted_cli_run):

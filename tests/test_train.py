@@ -25,8 +25,10 @@ from reference import (
 )
 
 import w2vcli.checkpoint as checkpoint_module
+import w2vcli.encoded as encoded_module
+import w2vcli.preflight as preflight_module
+import w2vcli.rundir as rundir_module
 import w2vcli.train as train_module
-import w2vcli.vocab as vocab_module
 from w2vcli.cli import main
 from w2vcli.config import TrainConfig, read_config_file, resolve_config
 from w2vcli.corpus import Corpus
@@ -367,13 +369,13 @@ def test_default_run_learns_the_planted_groups(tmp_path):
 
 def test_training_refuses_when_the_parameters_exceed_available_memory(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=200)
-    monkeypatch.setattr(train_module, "available_memory", lambda: 1000)  # bytes
+    monkeypatch.setattr(preflight_module, "available_memory", lambda: 1000)  # bytes
     messages = []
     with pytest.raises(W2VError, match=r"needs about .* GiB .* lower --dim, raise --min-count or set --max-vocab"):
         train(quiet_config(corpus, dim=300, min_count=1), tmp_path / "out", log=messages.append)
     words = corpus.read_text().split()
     vocab_size = len(set(words))
-    corpus_mb = len(words) * train_module.NUMPY_BYTES_PER_TOKEN / 2**20
+    corpus_mb = len(words) * preflight_module.NUMPY_BYTES_PER_TOKEN / 2**20
     assert any(f"{vocab_size * 300 * 2 * 8 / 2**20:,.1f} MB for {vocab_size:,} x 300 vectors x 2 (float64), "
                f"{corpus_mb:,.1f} MB for the corpus" in m for m in messages), messages
     assert not (tmp_path / "out").exists()  # refused before anything was created
@@ -381,7 +383,7 @@ def test_training_refuses_when_the_parameters_exceed_available_memory(tmp_path, 
 
 def test_the_numpy_engine_counts_its_in_memory_corpus_and_the_fast_engine_does_not(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=2000)  # ~20,000 tokens: 1.3 MB in the NumPy engine
-    monkeypatch.setattr(train_module, "available_memory", lambda: 400_000)  # bytes
+    monkeypatch.setattr(preflight_module, "available_memory", lambda: 400_000)  # bytes
     with pytest.raises(W2VError, match=r"needs about .* GiB .* use --engine fast, which reads the corpus from disk"):
         train(quiet_config(corpus, dim=2, min_count=1), tmp_path / "numpy", log=silent)
     assert not (tmp_path / "numpy").exists()
@@ -438,8 +440,8 @@ def test_stale_encoded_corpora_of_killed_runs_are_removed_and_live_ones_kept(tmp
 
 def test_the_fast_engine_refuses_when_the_encoded_corpus_would_not_fit_on_disk(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=300)
-    monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: shutil_usage(total=10**6, used=10**6 - 100,
-                                                                                    free=100))
+    monkeypatch.setattr(preflight_module.shutil, "disk_usage",
+                        lambda path: shutil_usage(total=10**6, used=10**6 - 100, free=100))
     with pytest.raises(W2VError, match=r"encoded corpus, checkpoints and outputs need about .* MB of disk in .*out "
                                        r"but 0 MB is free: free some disk or choose another --out"):
         train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
@@ -453,7 +455,7 @@ def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_what_the_run_crea
     out = tmp_path / "out"
     if existing_out:
         out.mkdir()
-    real_blocks = vocab_module.encode_blocks
+    real_blocks = encoded_module.encode_blocks
 
     def blocks_then_sigterm(*args, **kwargs):
         for block in real_blocks(*args, **kwargs):
@@ -461,7 +463,7 @@ def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_what_the_run_crea
             assert list(out.glob(".encoded-*/tokens.i32"))  # half-way through writing
             signal.raise_signal(signal.SIGTERM)
 
-    monkeypatch.setattr(vocab_module, "encode_blocks", blocks_then_sigterm)
+    monkeypatch.setattr(encoded_module, "encode_blocks", blocks_then_sigterm)
     handler_before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(TrainingInterrupted) as stopped:
         train(fast_quiet_config(corpus), out, log=silent)
@@ -495,10 +497,10 @@ def test_sigterm_while_loading_the_checkpoint_to_resume_is_not_swallowed(tmp_pat
 def test_a_full_disk_while_encoding_is_one_clear_error(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=300)
 
-    def full_disk(self, sentences, folder):
+    def full_disk(sentences, word2ind, folder):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(vocab_module.Vocab, "encode_to_folder", full_disk)
+    monkeypatch.setattr(train_module, "encode_to_folder", full_disk)
     with pytest.raises(W2VError, match=r"cannot write the encoded corpus to .*out/.encoded-\d+: No space left on "
                                        r"device; free some disk or choose another --out"):
         train(fast_quiet_config(corpus), tmp_path / "out", log=silent)
@@ -536,10 +538,10 @@ def test_the_disk_check_counts_what_a_resumed_run_already_has_on_disk(tmp_path, 
     encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8
     parameters = len(vocab) * 10 * 2 * 4
     present = sum(p.stat().st_size for p in [*(out / "checkpoints").glob("step-*.npz"),
-                                             *(out / n for n in train_module.OUTPUT_NAMES)])
+                                             *(out / n for n in rundir_module.OUTPUT_NAMES)])
     assert present > 0
     free = encoded + max(7 * parameters - present, 2 * parameters) + 1  # enough to resume, not for a new run
-    monkeypatch.setattr(train_module.shutil, "disk_usage", lambda path: shutil_usage(10**12, 10**12 - free, free))
+    monkeypatch.setattr(preflight_module.shutil, "disk_usage", lambda path: shutil_usage(10**12, 10**12 - free, free))
     train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=silent)
     with pytest.raises(W2VError, match="need about"):
         train(fast_quiet_config(corpus), tmp_path / "new", log=silent)

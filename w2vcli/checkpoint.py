@@ -1,4 +1,9 @@
-"""Checkpoints: a run's whole state in one .npz, written atomically, verified on load, the last few kept."""
+"""Checkpoints: a run's whole state in one .npz, written atomically, verified on load, the last few kept.
+
+A checkpoint holds the two (V, d) matrices, the loss history (n, 5) (step, loss, step_loss, lr, words) and a JSON
+meta: step, words_done, running_loss, the RNG state, the run's config and its vocabulary's fingerprint. `--resume`
+loads the newest one once (resume_config) and train() continues from it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,15 +11,30 @@ import json
 import warnings
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from w2vcli.atomic import atomic_write
+from w2vcli.config import TrainConfig, config_from_dict
 from w2vcli.engines.base import TrainState
-from w2vcli.errors import W2VError
+from w2vcli.errors import ConfigError, W2VError
 
 KEEP = 3  # checkpoints kept; older ones are deleted
 FORMAT_VERSION = 1
+
+
+class Checkpoint(NamedTuple):
+    """One checkpoint, loaded; it unpacks as (state, history, meta)."""
+
+    state: TrainState  # vectors, step, RNG, counters
+    history: np.ndarray  # (n, 5) rows of train.HISTORY_COLUMNS: step, loss, step_loss, lr, words
+    meta: dict  # format_version, step, words_done, running_loss, rng_state, config, vocab_fingerprint
+
+    @property
+    def config(self) -> TrainConfig:
+        """The config of the run that wrote it."""
+        return config_from_dict(self.meta["config"])
 
 
 def vocab_fingerprint(vocab) -> str:
@@ -30,7 +50,7 @@ def checkpoint_path(folder: Path, step: int) -> Path:
 
 
 def save_checkpoint(folder, state: TrainState, history: np.ndarray, config: dict, fingerprint: str) -> Path:
-    """Write state (vectors, step, RNG state, counters), the loss history (n, 4) and the config atomically."""
+    """Write state (vectors, step, RNG state, counters), the loss history (n, 5) and the config atomically."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -56,7 +76,7 @@ def save_checkpoint(folder, state: TrainState, history: np.ndarray, config: dict
     return path
 
 
-def load_checkpoint(path) -> tuple[TrainState, np.ndarray, dict]:
+def load_checkpoint(path) -> Checkpoint:
     """(state, history, meta) from one checkpoint file; W2VError if it is unreadable or inconsistent."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -82,10 +102,10 @@ def load_checkpoint(path) -> tuple[TrainState, np.ndarray, dict]:
     state = TrainState(
         center_vectors, outside_vectors, meta["step"], rng, meta["words_done"], meta["running_loss"]
     )
-    return state, history, meta
+    return Checkpoint(state, history, meta)
 
 
-def latest_checkpoint(folder) -> tuple[TrainState, np.ndarray, dict] | None:
+def latest_checkpoint(folder) -> Checkpoint | None:
     """The newest checkpoint in folder that loads cleanly (a broken one is skipped with a warning), or None."""
     for path in sorted(Path(folder).glob("step-*.npz"), reverse=True):
         try:
@@ -93,3 +113,30 @@ def latest_checkpoint(folder) -> tuple[TrainState, np.ndarray, dict] | None:
         except W2VError as err:
             warnings.warn(f"{err}; trying an older one", stacklevel=2)
     return None
+
+
+def checkpoint_to_resume(out_dir) -> Checkpoint:
+    """The newest readable checkpoint of the run in out_dir, for --resume."""
+    found = latest_checkpoint(Path(out_dir) / "checkpoints")
+    if found is None:
+        raise W2VError(f"nothing to resume: {Path(out_dir) / 'checkpoints'} holds no readable checkpoint")
+    return found
+
+
+def resume_config(out_dir, options: dict, config_file=None) -> tuple[TrainConfig, Checkpoint]:
+    """For `w2v train --out OUT --resume`: the newest checkpoint (loaded once, to be passed on to train()) and the
+    config to continue with, the stored one. Only --quiet may change: any other option of `options` (None: not
+    given) that differs from the stored value, or a --config file, is a usage error.
+
+    e.g. a run stored with dim 8: {"dim": 8, "quiet": True} continues it quietly; {"dim": 16} is refused.
+    """
+    checkpoint = checkpoint_to_resume(out_dir)
+    config = checkpoint.config
+    given = {key: value for key, value in options.items() if value is not None and key != "quiet"}
+    changed = [key for key, value in given.items() if getattr(config, key) != value]
+    changed += ["config"] if config_file else []
+    if changed:
+        raise ConfigError(f"--resume continues the stored run; drop --{changed[0].replace('_', '-')}")
+    if options.get("quiet") is not None:
+        config.quiet = options["quiet"]
+    return config, checkpoint

@@ -92,25 +92,23 @@ def train(config_file, out_dir, resume, **options):
     OUT gets vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png and checkpoints/.
     Ctrl-C saves a checkpoint; `w2v train --out OUT --resume` continues from it.
     """
+    from w2vcli.checkpoint import resume_config
     from w2vcli.config import read_config_file, resolve_config
     from w2vcli.errors import ConfigError
-    from w2vcli.train import OUTPUT_NAMES, stored_config
-    from w2vcli.train import train as run_training
+    from w2vcli.preflight import return_large_blocks_to_the_os
+    from w2vcli.rundir import OUTPUT_NAMES
+    from w2vcli.train import train as train_word_vectors
 
     if resume:
         if out_dir is None:
             raise ConfigError("--resume needs --out, the folder of the run to continue")
-        config = stored_config(Path(out_dir))
-        given = {k: v for k, v in options.items() if v is not None and k != "quiet"}
-        changed = [k for k, v in given.items() if getattr(config, k) != v] + (["config"] if config_file else [])
-        if changed:
-            raise ConfigError(f"--resume continues the stored run; drop --{changed[0].replace('_', '-')}")
-        if options["quiet"] is not None:
-            config.quiet = options["quiet"]
+        config, checkpoint = resume_config(Path(out_dir), options, config_file)  # the checkpoint is read once
     else:
-        config = resolve_config(read_config_file(config_file) if config_file else {}, options)
+        config, checkpoint = resolve_config(read_config_file(config_file) if config_file else {}, options), None
+    if config.engine == "fast":
+        return_large_blocks_to_the_os()  # process-wide, so here and not in the library
     log = (lambda message: None) if config.quiet else (lambda message: click.echo(message, err=True))
-    result = run_training(config, out_dir, resume=resume, log=log)
+    result = train_word_vectors(config, out_dir, resume=checkpoint, log=log)
     final = result.state.running_loss
     shown = "n/a" if final is None else f"{final:.4f}"
     click.echo(
