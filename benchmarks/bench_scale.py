@@ -51,24 +51,28 @@ def pseudo_words(count: int) -> list[bytes]:
     return words
 
 
-def write_zipf_text(path: Path, megabytes: int, vocab_size: int, seed: int) -> None:
-    """megabytes MB of sentences (3-30 words) drawn with p(rank r) ∝ 1/r from vocab_size pseudo-words; atomic."""
+def write_zipf_text(path: Path, megabytes: int, vocab_size: int, seed: int, tokens: int | None = None,
+                    lengths: tuple[int, int] = (3, 30)) -> None:
+    """megabytes MB of sentences (3-30 words) drawn with p(rank r) ∝ 1/r from vocab_size pseudo-words; atomic.
+    With tokens: exactly that many tokens instead of megabytes. lengths: the shortest and longest sentence (each
+    1M-token block's last sentence may be shorter). E.g. tokens=30_000_000, lengths=(5, 29) (bench_gensim.py)."""
     words = pseudo_words(vocab_size)
     table = [w + b" " for w in words] + [w + b"\n" for w in words]  # a word, then the same word ending a line
     cdf = np.cumsum(1.0 / np.arange(1, vocab_size + 1))
     cdf /= cdf[-1]
     rng = np.random.default_rng(seed)
-    target, written = megabytes * 2**20, 0
+    target, written, drawn = megabytes * 2**20, 0, 0
     partial = path.with_name(path.name + ".partial")
     with open(partial, "wb") as handle:
-        while written < target:
-            ids = np.minimum(np.searchsorted(cdf, rng.random(BLOCK_TOKENS), side="right"), vocab_size - 1)
-            ends = np.cumsum(rng.integers(3, 31, BLOCK_TOKENS // 3)) - 1  # (sentences,) last word of each
-            ids[ends[ends < BLOCK_TOKENS]] += vocab_size
+        while (drawn < tokens) if tokens else (written < target):
+            size = min(BLOCK_TOKENS, tokens - drawn) if tokens else BLOCK_TOKENS
+            ids = np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), vocab_size - 1)
+            ends = np.cumsum(rng.integers(lengths[0], lengths[1] + 1, size // lengths[0])) - 1  # last word of each
+            ids[ends[ends < size]] += vocab_size
             ids[-1] = ids[-1] % vocab_size + vocab_size  # the block ends a sentence
             data = b"".join([table[i] for i in ids.tolist()])
             handle.write(data)
-            written += len(data)
+            written, drawn = written + len(data), drawn + size
     os.replace(partial, path)
 
 
