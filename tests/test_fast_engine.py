@@ -1,5 +1,6 @@
-"""Tests of the fast engine (w2vcli/engines/fast_engine.py, fast_kernels.py): one compiled update against the
-core's gradients, the sampler, the schedule, sentence boundaries, determinism, resume and the config rules."""
+"""Tests of the fast engine (w2vcli/engines/fast_engine.py, fast_kernels.py, kernel_support.py): one compiled
+update against the core's gradients, the sampler, the schedule, sentence boundaries, determinism, resume and the
+config rules."""
 from __future__ import annotations
 
 import signal
@@ -16,6 +17,8 @@ from w2vcli.cli import main
 from w2vcli.config import TrainConfig, resolve_config
 from w2vcli.encoded import EncodedCorpus, EncodedFile
 from w2vcli.engines import fast_kernels as fk
+from w2vcli.engines import kernel_support
+from w2vcli.engines.base import linear_decay
 from w2vcli.engines.fast_engine import FastEngine, chunk_bounds, stripe_bounds
 from w2vcli.errors import ConfigError, TrainingInterrupted
 from w2vcli.train import train
@@ -123,10 +126,10 @@ def test_sigmoid_table_is_exact_to_float32():
 def test_negatives_follow_count_to_the_three_quarters_and_never_hit_the_word():
     counts = np.array([1000, 300, 50, 7, 1], dtype=np.float64)
     probs = counts**0.75 / (counts**0.75).sum()
-    accept, alias = fk.build_alias(probs)
+    accept, alias = kernel_support.build_alias(probs)
     state = np.array([12345], dtype=np.uint64)
     out = np.zeros(200_000, dtype=np.int32)
-    fk.draw_negatives(state, accept, alias, 1, out)  # avoid word 1
+    kernel_support.draw_negatives(state, accept, alias, 1, out)  # avoid word 1
     assert not np.any(out == 1)
     freq = np.bincount(out, minlength=5) / len(out)
     want = probs.copy()
@@ -221,6 +224,14 @@ def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
     assert [r.epoch_end for r in reports].count(True) == 3
 
 
+def test_the_kernels_schedule_is_base_linear_decay_compiled():
+    for progress in (0.0, 0.25, 0.999, 1.0, 1.5):  # fastmath may fuse the multiply-add: one rounding fewer
+        assert fk._linear_decay(0.025, 0.0001, progress) == pytest.approx(linear_decay(0.025, 0.0001, progress),
+                                                                          rel=1e-12)
+    assert fk._linear_decay(0.025, 0.0, 0.25) == pytest.approx(0.01875, rel=1e-12)
+    assert fk._linear_decay(0.04, 0.001, 2.0) == 0.001  # never below lr_end
+
+
 class ReadSpy:
     """Wraps an encoded corpus and records the largest token read (to show the engine streams its chunks)."""
 
@@ -277,11 +288,10 @@ def test_chunk_by_chunk_reading_equals_the_kernel_on_the_whole_corpus():
     for epoch in range(config.epochs):
         for chunk in range(engine.chunks_per_epoch):
             engine._rng[:, 0] = engine.stripe_states(epoch, chunk)
-            fk.train_stripe(whole.center_vectors, whole.outside_vectors, tokens, offsets, engine.chunks[chunk],
-                            engine.chunks[chunk + 1], engine.keep_probs, engine.accept, engine.alias, config.window,
-                            False, config.effective_lr, config.final_lr, epoch * n, config.epochs * n,
-                            engine._rng[0, :1], engine._bufs[0], engine._plan[0], engine._negatives[0],
-                            engine._work[0, :2], engine._coef[0, :config.negative + 1])
+            schedule = fk.Schedule(config.effective_lr, config.final_lr, epoch * n, config.epochs * n)
+            fk.train_stripe(fk.Model(whole.center_vectors, whole.outside_vectors), tokens, offsets,
+                            engine.chunks[chunk], engine.chunks[chunk + 1], engine.tables, schedule,
+                            fk.Settings(config.window, False), engine.scratch[0])
     assert engine.chunks_per_epoch >= 3
     assert np.array_equal(state.center_vectors, whole.center_vectors)
     assert np.array_equal(state.outside_vectors, whole.outside_vectors)

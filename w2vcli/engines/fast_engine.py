@@ -39,7 +39,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from w2vcli.encoded import OFFSET_BLOCK, EncodedCorpus, EncodedFile
-from w2vcli.engines.base import Engine, StepReport, TrainState
+from w2vcli.engines.base import Engine, StepReport, TrainState, linear_decay, word2vec_init
 from w2vcli.vocab import NegativeSampler, keep_probabilities
 
 CHUNK_WORDS = 10_000  # raw words per step (a chunk ends with the first sentence that reaches it)
@@ -88,6 +88,7 @@ class FastEngine(Engine):
 
     def __init__(self, config, vocab, corpus: EncodedCorpus | EncodedFile):
         from w2vcli.engines import fast_kernels
+        from w2vcli.engines.kernel_support import build_alias
 
         self.kernels = fast_kernels
         self.config = config
@@ -97,9 +98,11 @@ class FastEngine(Engine):
         self.chunks, self.chunk_starts = chunk_bounds(corpus)  # (C + 1,) first sentence, (C + 1,) first token
         self.chunks_per_epoch = len(self.chunks) - 1
         self.total_steps = config.epochs * self.chunks_per_epoch
-        self.keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
+        keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
         negative_probs = NegativeSampler(vocab.counts, config.ns_exponent).probs  # (V,) ∝ count^ns_exponent
-        self.accept, self.alias = fast_kernels.build_alias(negative_probs)  # the same distribution, O(1) draws
+        accept, alias = build_alias(negative_probs)  # the same distribution, O(1) draws
+        self.tables = fast_kernels.SamplingTables(keep_probs, accept, alias)
+        self.settings = fast_kernels.Settings(config.window, config.model == "cbow")
         self.threads = resolve_threads(config.threads)
         max_segment = max(1, corpus.longest_sentence)
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
@@ -113,20 +116,18 @@ class FastEngine(Engine):
         self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: CBOW's mean h, then -lr ∂J/∂h; 2: padding
         self._coef = np.zeros((t, k + 1 + PAD_FLOATS), dtype=np.float32)
         self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each stripe's generator state in column 0
+        # each stripe's buffers for the kernel: views of its rows of the arrays above
+        self.scratch = [fast_kernels.Scratch(self._rng[i, :1], self._bufs[i], self._plan[i], self._negatives[i],
+                                             self._work[i, :2], self._coef[i, :k + 1]) for i in range(t)]
 
     def init_state(self, seed: int) -> TrainState:
-        """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero; float32."""
-        rng = np.random.default_rng(seed)
-        dim = self.config.dim
-        center_vectors = ((rng.random((self.vocab_size, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        outside_vectors = np.zeros((self.vocab_size, dim), dtype=np.float32)
-        return TrainState(center_vectors, outside_vectors, step=0, rng=rng)
+        """word2vec's initialisation (base.word2vec_init) in float32."""
+        return word2vec_init(np.random.default_rng(seed), self.vocab_size, self.config.dim, dtype=np.float32)
 
     def learning_rate(self, raw_words_done: int) -> float:
         """lr after raw_words_done raw words of the run: linear from lr to min_lr over epochs · N words."""
         config = self.config
-        progress = raw_words_done / (config.epochs * self.num_tokens)
-        return max(config.effective_lr - (config.effective_lr - config.final_lr) * progress, config.final_lr)
+        return linear_decay(config.effective_lr, config.final_lr, raw_words_done / (config.epochs * self.num_tokens))
 
     def stripe_states(self, epoch: int, chunk: int) -> np.ndarray:
         """Each stripe's generator state (threads,) uint64, from (seed, epoch, chunk) and the stripe's index."""
@@ -153,16 +154,12 @@ class FastEngine(Engine):
         local_offsets = offsets - start  # (m + 1,) into tokens
         bounds = stripe_bounds(local_offsets, self.threads)
         self._rng[:, 0] = self.stripe_states(epoch, chunk)
-        k = config.negative
+        model = self.kernels.Model(state.center_vectors, state.outside_vectors)
+        schedule = self.kernels.Schedule(config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n)
 
         def stripe(t: int):
-            return self.kernels.train_stripe(
-                state.center_vectors, state.outside_vectors, tokens, local_offsets, bounds[t], bounds[t + 1],
-                self.keep_probs, self.accept, self.alias, config.window, config.model == "cbow",
-                config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n, self._rng[t, :1],
-                self._bufs[t],
-                self._plan[t], self._negatives[t], self._work[t, :2], self._coef[t, :k + 1],
-            )
+            return self.kernels.train_stripe(model, tokens, local_offsets, bounds[t], bounds[t + 1], self.tables,
+                                             schedule, self.settings, self.scratch[t])
 
         if pool is None:
             results = [stripe(t) for t in range(self.threads)]

@@ -1,7 +1,13 @@
 """Compiled kernels of the fast engine: word2vec's per-pair SGD with negative sampling, in numba.
 
+The math first (sigmoid_terms, the update rules neg_pair_update, skipgram_pair_update and cbow_update), then
+the loop that plans a stripe's updates and runs them (train_stripe, taking its inputs in bundles). The support
+they stand on (numba's settings, the prefetch hint, the random generator, the alias table of the negatives)
+is in kernel_support.py.
+
 Everything here is float32 (the vectors, the dot products, the steps) except the loss, which each thread sums in
-float64. Functions are compiled on first use and cached on disk (`cache=True`), so later runs start quickly.
+float64. Functions are compiled on first use and cached on disk (`cache=True`), so later runs start quickly
+(the cache is keyed by this file's text alone: see kernel_support.py after editing that file).
 
 Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
   h        the input vector: a row of center_vectors (skip-gram) or the mean of the context rows (CBOW)
@@ -9,143 +15,19 @@ Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
   σ        the logistic function 1 / (1 + exp(-x)) for |x| < 6 (from a fine table, exact to float32: see
            sigmoid_terms), clipped to 0 or 1 beyond, as word2vec C clips at MAX_EXP = 6 (the loss is not
            clipped)
-
-Random numbers come from a per-thread splitmix64 generator whose state is one uint64; the caller seeds it.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
-# fastmath without `nnan`/`ninf`: reassociation lets LLVM vectorise the d-long loops, while NaN and inf still
-# behave, so a diverging run shows as a NaN loss that train.py reports.
-FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
-JIT = {"cache": True, "fastmath": FASTMATH, "nogil": True}
-# The helpers are inlined into their callers at numba's IR level: separate calls would cost a reference-count
-# update of every array argument per pair, atomic operations that the threads would also contend on.
-INLINE = {**JIT, "inline": "always"}
+from w2vcli.engines.base import linear_decay
+from w2vcli.engines.kernel_support import INLINE, JIT, below, draw_negatives, prefetch_row, uniform
 
 MAX_EXP = np.float32(6.0)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_INV32 = 1.0 / 4294967296.0
-
-
-@intrinsic
-def prefetch_row(typingctx, matrix, row):
-    """Ask the CPU to start loading matrix[row, :] (C-contiguous 2-D) into its caches: one llvm.prefetch per
-    64-byte line. A hint: no effect on results, no fault on any address."""
-    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and isinstance(row, types.Integer)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        array_type, row_type = signature.args
-        array = context.make_array(array_type)(context, builder, args[0])
-        index = context.cast(builder, args[1], row_type, types.intp)
-        zero = context.get_constant(types.intp, 0)
-        pointer = cgutils.get_item_pointer2(
-            context, builder, array.data, cgutils.unpack_tuple(builder, array.shape),
-            cgutils.unpack_tuple(builder, array.strides), array_type.layout, [index, zero],
-        )
-        byte_pointer_type = ir.IntType(8).as_pointer()
-        start = builder.bitcast(pointer, byte_pointer_type)
-        int32 = ir.IntType(32)
-        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer_type, int32, int32, int32])
-        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0i8")
-        row_bytes = builder.mul(builder.extract_value(array.shape, 1),
-                                context.get_constant(types.intp, array_type.dtype.bitwidth // 8))
-        line = context.get_constant(types.intp, 64)
-        with cgutils.for_range_slice(builder, zero, row_bytes, line) as (offset, _):
-            # read access, high temporal locality, data cache
-            builder.call(prefetch, [builder.gep(start, [offset]), int32(0), int32(3), int32(1)])
-        return context.get_dummy_value()
-
-    return types.void(matrix, row), codegen
-
-
-@njit(**INLINE)
-def next_u64(state):
-    """splitmix64: advance state (a uint64 array of one element) and return the next 64 random bits."""
-    z = state[0] + _GOLDEN
-    state[0] = z
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    return z ^ (z >> _S31)
-
-
-@njit(**INLINE)
-def uniform(state):
-    """A float in [0, 1) with 32 random bits."""
-    return np.float64(next_u64(state) & _LOW32) * _INV32
-
-
-@njit(**INLINE)
-def below(state, n):
-    """An integer uniform in 0..n-1 (n < 2^32), by multiply-shift of 32 random bits."""
-    return np.int64(((next_u64(state) >> _S32) * np.uint64(n)) >> _S32)
-
-
-@njit(**JIT)
-def build_alias(probs):
-    """Walker's alias table of a distribution (V,): (accept (V,) float64, alias (V,) int32), by Vose's method.
-
-    Drawing i uniformly in 0..V-1 and keeping it with probability accept[i], else taking alias[i], gives
-    P(w) = probs[w] exactly (to rounding), in O(1) per draw.
-    """
-    n = probs.shape[0]
-    scaled = probs * (n / probs.sum())
-    accept = np.ones(n)
-    alias = np.arange(n).astype(np.int32)
-    small = np.empty(n, np.int64)
-    large = np.empty(n, np.int64)
-    ns = 0
-    nl = 0
-    for i in range(n):
-        if scaled[i] < 1.0:
-            small[ns] = i
-            ns += 1
-        else:
-            large[nl] = i
-            nl += 1
-    while ns > 0 and nl > 0:
-        ns -= 1
-        s = small[ns]
-        l = large[nl - 1]  # noqa: E741
-        accept[s] = scaled[s]
-        alias[s] = l
-        scaled[l] = (scaled[l] + scaled[s]) - 1.0
-        if scaled[l] < 1.0:
-            nl -= 1
-            small[ns] = l
-            ns += 1
-    return accept, alias  # entries left in either list keep accept 1 (rounding leftovers)
-
-
-@njit(**INLINE)
-def draw_negatives(state, accept, alias, avoid, out):
-    """Fill out (K,) with negatives drawn ∝ count^ns_exponent (the alias table), none equal to avoid.
-
-    A draw that hits `avoid` is redrawn (so there are always K negatives, as in w2vcli.vocab.NegativeSampler).
-    One 64-bit random number per draw: the high 32 bits choose the slot, the low 32 bits the coin.
-    """
-    v = accept.shape[0]
-    for k in range(out.shape[0]):
-        while True:
-            bits = next_u64(state)
-            i = np.int64(((bits >> _S32) * np.uint64(v)) >> _S32)
-            if np.float64(bits & _LOW32) * _INV32 >= accept[i]:
-                i = alias[i]
-            if i != avoid:
-                out[k] = i
-                break
 
 
 # σ(-x) = 1 - σ(x) and -log σ(x) on [-6, 6], tabulated at 2^14 + 1 points and read with linear interpolation:
@@ -278,34 +160,83 @@ def cbow_update(center_vectors, outside_vectors, words, lo, hi, pos, negatives, 
     return loss
 
 
+# --- the loop: one thread's stripe of a chunk, its inputs in bundles (numba compiles named tuples of arrays) ---
+
+
+class Model(NamedTuple):
+    """The parameters, trained in place; every stripe of a chunk updates the same two matrices (Hogwild)."""
+
+    center_vectors: np.ndarray  # (V, d) float32, the v's
+    outside_vectors: np.ndarray  # (V, d) float32, the u's
+
+
+class SamplingTables(NamedTuple):
+    """Which tokens are kept and which negatives are drawn: fixed for the run."""
+
+    keep_probs: np.ndarray  # (V,) float64: keep token t with probability keep_probs[t] (subsampling)
+    accept: np.ndarray  # (V,) float64, with alias: the alias table of the negatives (kernel_support.build_alias)
+    alias: np.ndarray  # (V,) int32
+
+
+class Schedule(NamedTuple):
+    """The learning rate, linear from lr_start to lr_end over raw_total raw (pre-subsampling) words."""
+
+    lr_start: float
+    lr_end: float
+    raw_before: int  # raw words of the run before tokens[0]: epoch · N + where tokens start in the corpus
+    raw_total: int  # epochs · N
+
+
+class Settings(NamedTuple):
+    """The run's model and window: fixed for the run."""
+
+    window: int  # the largest window: each is shrunk to a random 1..window
+    cbow: bool  # CBOW (an update per window) or skip-gram (an update per (center, context) pair)
+
+
+class Scratch(NamedTuple):
+    """One thread's buffers, overwritten by every call: threads never share one."""
+
+    rng_state: np.ndarray  # (1,) uint64: the splitmix64 generator's state, seeded by the caller
+    buf: np.ndarray  # (longest segment,) int32: a segment's kept tokens
+    plan: np.ndarray  # (3, updates of the longest segment) int32: its updates
+    negatives: np.ndarray  # (updates of the longest segment, K) int32: their negatives
+    work: np.ndarray  # (2, d) float32: the update rules' scratch
+    coef: np.ndarray  # (K + 1,) float32: the update rules' scratch
+
+
+_linear_decay = njit(**INLINE)(linear_decay)  # the schedule of base.linear_decay (the NumPy engine's), compiled
 PREFETCH_AHEAD = 2  # pairs (skip-gram) or windows (CBOW) between prefetching rows and updating them
 
 
 @njit(**JIT)
-def train_stripe(center_vectors, outside_vectors, tokens, seg_offsets, first_seg, last_seg, keep_probs, accept,
-                 alias, window, cbow, lr_start, lr_end, raw_before, raw_total, state, buf, plan, negatives, work,
-                 coef):
-    """Train on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
+def train_stripe(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
+    """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
 
-    For each segment: subsample (keep token t with probability keep_probs[t]) into buf, then for each kept
-    position draw a window shrunk to a random 1..window, cut at the segment's ends, and the negatives of each
-    update; then run the updates in order: skip-gram one per (center, context) pair, CBOW one per window.
+    The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. For each segment: subsample (keep token t with
+    probability keep_probs[t]) into buf, then for each kept position draw a window shrunk to a random
+    1..window, cut at the segment's ends, and the negatives of each update; then run the updates in order:
+    skip-gram one per (center, context) pair, CBOW one per window.
     Planning a segment's updates first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead
     (the rows are scattered over matrices much larger than the caches: waiting for them is most of the time).
-    lr is linear in raw (pre-subsampling) words: lr_start - (lr_start - lr_end) · (raw_before + position) /
-    raw_total, set at each segment's start (position: the segment's first token in tokens, the chunk's tokens;
-    raw_before: epoch · N + the chunk's first token in the corpus; raw_total: epochs · N).
-    Scratch: buf (longest segment,), plan (3, updates of the longest segment), negatives (same, K), work, coef.
+    lr is linear in raw (pre-subsampling) words: linear_decay(lr_start, lr_end, (raw_before + position) /
+    raw_total), set at each segment's start (position: the segment's first token in tokens).
+    Bundles: model (Model), tables (SamplingTables), schedule (Schedule), settings (Settings), scratch (Scratch).
     Returns (loss sum, windows trained).
     """
+    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
+    keep_probs, accept, alias = tables.keep_probs, tables.accept, tables.alias
+    window, cbow = settings.window, settings.cbow
+    state, buf, plan, negatives = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives
+    work, coef = scratch.work, scratch.coef
     loss = 0.0
     windows = 0
     num_neg = negatives.shape[1]
     for s in range(first_seg, last_seg):
         a = seg_offsets[s]
         b = seg_offsets[s + 1]
-        progress = (raw_before + a) / raw_total
-        lr = np.float32(max(lr_start - (lr_start - lr_end) * progress, lr_end))
+        progress = (schedule.raw_before + a) / schedule.raw_total
+        lr = np.float32(_linear_decay(schedule.lr_start, schedule.lr_end, progress))
         n = 0
         for p in range(a, b):
             w = tokens[p]
