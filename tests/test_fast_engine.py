@@ -6,6 +6,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import time
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -19,7 +21,7 @@ from w2vcli.encoded import EncodedCorpus, EncodedFile
 from w2vcli.engines import fast_kernels as fk
 from w2vcli.engines import kernel_support
 from w2vcli.engines.base import linear_decay
-from w2vcli.engines.fast_engine import FastEngine, chunk_bounds, stripe_bounds
+from w2vcli.engines.fast_engine import FastEngine, chunk_bounds
 from w2vcli.errors import ConfigError, TrainingInterrupted
 from w2vcli.train import train
 
@@ -153,14 +155,6 @@ def test_chunks_end_with_the_sentence_that_reaches_each_multiple_of_chunk_words(
         assert got_sentences.tolist() == sentences.tolist() and got_starts.tolist() == starts.tolist()
 
 
-def test_stripes_split_a_chunk_into_about_equal_word_counts():
-    offsets = np.array([0, 10, 20, 30, 40, 50, 60])
-    assert stripe_bounds(offsets, 1).tolist() == [0, 6]
-    assert stripe_bounds(offsets, 2).tolist() == [0, 3, 6]
-    assert stripe_bounds(offsets, 3).tolist() == [0, 2, 4, 6]
-    assert stripe_bounds(np.array([0, 100]), 3).tolist() == [0, 1, 1, 1]  # one sentence: one stripe has it
-
-
 class Vocab:
     def __init__(self, counts):
         self.counts = np.asarray(counts, dtype=np.int64)
@@ -189,7 +183,7 @@ def test_windows_never_cross_a_sentence():
     assert sum(r.words for r in together.run(state)) == 2 * len(tokens)  # every center has a context
 
 
-def test_stripes_partition_each_chunk_and_every_stripe_is_trained():
+def test_threads_train_whole_chunks_each_from_its_own_generator():
     rng = np.random.default_rng(1)
     tokens = rng.integers(0, 30, 25_000).tolist()
     offsets = list(range(0, 25_001, 10))
@@ -198,14 +192,35 @@ def test_stripes_partition_each_chunk_and_every_stripe_is_trained():
         offsets, tokens_read = engine.read_chunk(chunk)
         assert len(offsets) - 1 == engine.chunks[chunk + 1] - engine.chunks[chunk]
         assert tokens_read.tolist() == tokens[offsets[0]:offsets[-1]]
-        bounds = stripe_bounds(offsets - offsets[0], 3)
-        assert bounds[0] == 0 and bounds[-1] == len(offsets) - 1  # the stripes cover the chunk's sentences
-        assert np.all(np.diff(bounds) > 0)  # 3 non-empty stripes of about 1,000 sentences each
-    # the windows each stripe trains depend on its own generator only, not on the threads' races
-    threaded = sum(r.words for r in engine.run(engine.init_state(1)))
+    # the windows a chunk trains depend on its own generator only, not on which thread took it or the races
+    reports = list(engine.run(engine.init_state(1)))
     state = engine.init_state(1)
-    one_by_one = sum(engine.train_chunk(state, 0, c)[1] for c in range(engine.chunks_per_epoch))
-    assert threaded == one_by_one > 0.9 * len(tokens)
+    one_by_one = [engine.train_chunk(state, c)[1] for c in range(engine.chunks_per_epoch)]
+    assert [r.words for r in reports] == one_by_one and sum(one_by_one) > 0.9 * len(tokens)
+    assert [r.step for r in reports] == list(range(1, engine.total_steps + 1))  # reported in order
+
+
+def test_workers_settle_where_train_py_checkpoints_and_when_asked():
+    """With threads, a report is settled (no chunk in flight) at every checkpoint step and epoch end, and soon
+    after request_pause; between a settled report and the next step nothing moves the vectors."""
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(0, 30, 80_000).tolist()
+    engine = engine_for(tokens, list(range(0, 80_001, 10)), threads=2, epochs=2, checkpoint_every=3)
+    assert engine.chunks_per_epoch == 8
+    assert [engine.pause_after(s) for s in (0, 2, 3, 7, 8, 15)] == [3, 3, 6, 8, 9, 16]
+    state = engine.init_state(1)
+    settled, asked = [], False
+    for report in engine.run(state):
+        if report.settled:
+            settled.append(report.step)
+            before = state.center_vectors.copy()
+            time.sleep(0.02)  # a worker still running would move the vectors meanwhile
+            assert np.array_equal(before, state.center_vectors)
+        if report.step == 10 and not asked:
+            engine.request_pause()
+            asked = True
+    assert {3, 6, 8, 9, 12, 15, 16} <= set(settled)
+    assert min(s for s in settled if s >= 10) <= 12  # the pause came within the chunks in flight
 
 
 def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
@@ -287,7 +302,7 @@ def test_chunk_by_chunk_reading_equals_the_kernel_on_the_whole_corpus():
     list(engine.run(state))
     for epoch in range(config.epochs):
         for chunk in range(engine.chunks_per_epoch):
-            engine._rng[:, 0] = engine.stripe_states(epoch, chunk)
+            engine.scratch[0].rng_state[0] = engine.chunk_rng_state(epoch, chunk)
             schedule = fk.Schedule(config.effective_lr, config.final_lr, epoch * n, config.epochs * n)
             fk.train_stripe(fk.Model(whole.center_vectors, whole.outside_vectors), tokens, offsets,
                             engine.chunks[chunk], engine.chunks[chunk + 1], engine.tables, schedule,

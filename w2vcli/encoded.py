@@ -241,14 +241,14 @@ def _hold_lock(path: Path) -> int:
 
 
 def _read(handle, dtype: np.dtype, start: int, stop: int) -> np.ndarray:
-    """Elements start..stop-1 of a raw array file, as a new writable native array."""
+    """Elements start..stop-1 of a raw array file, as a new writable native array. Positional reads (pread), so
+    threads may read one handle at once."""
     out = np.empty(max(stop - start, 0), dtype=dtype)  # (stop - start,)
     view = memoryview(out).cast("B")
-    handle.seek(start * dtype.itemsize)
-    done = 0
+    offset, done = start * dtype.itemsize, 0
     while done < len(view):
-        got = handle.readinto(view[done:])
+        got = os.preadv(handle.fileno(), [view[done:]], offset + done)
         if not got:
-            raise OSError(f"{handle.name} ended at byte {start * dtype.itemsize + done}: the encoded corpus is cut")
+            raise OSError(f"{handle.name} ended at byte {offset + done}: the encoded corpus is cut")
         done += got
     return out

@@ -169,13 +169,16 @@ def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoi
             if running is not None and (report.step % log_every == 0 or report.step == engine.total_steps):
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
             if config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end):
-                checkpoint()
+                checkpoint()  # the engine settles at these steps
             if report.step % 50 == 0 or report.step == engine.total_steps:
                 rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
                 shown = "-" if running is None else f"{running:.3f}"
                 bar.set_postfix(loss=shown, lr=f"{report.lr:.3g}", words_s=f"{rate:,.0f}", refresh=False)
                 bar.update(report.step - bar.n)
             if stop.signal is not None:
+                if not report.settled:  # threads still updating: let them finish their chunks first
+                    engine.request_pause()
+                    continue
                 raise interrupted(report.step, checkpoint(), out_dir, stop.signal)
     finally:
         bar.close()

@@ -43,6 +43,7 @@ class StepReport:
     lr: float  # learning rate used for this step
     words: int  # center words in this step
     epoch_end: bool = False  # this step finished an epoch: train.py checkpoints there too (when checkpointing)
+    settled: bool = True  # no update is in flight: the state is this step's, safe to checkpoint
 
 
 class Engine:
@@ -55,5 +56,9 @@ class Engine:
         raise NotImplementedError
 
     def run(self, state: TrainState) -> Iterator[StepReport]:
-        """Train from state.step to total_steps, yielding after every step (a safe point to checkpoint)."""
+        """Train from state.step to total_steps, yielding after every step. A report is settled (safe to
+        checkpoint) at least at every checkpoint_every-th step, at each epoch's end and at the end."""
         raise NotImplementedError
+
+    def request_pause(self) -> None:
+        """Make a settled report come soon (an engine whose reports are all settled has nothing to do)."""

@@ -16,12 +16,14 @@ Parameters are float32; the loss is summed in float64.
 
 Steps, threads and determinism: a step is one chunk of whole sentences of about CHUNK_WORDS raw words (the same
 chunks whatever the thread count), so total_steps = epochs · chunks, and train.py checkpoints at every epoch's
-end as well as every checkpoint_every steps. Each chunk is split into `threads` stripes of about equal size,
-trained in parallel (one Python thread per stripe, each in a compiled kernel that releases the GIL) with
-lock-free updates of the shared matrices (Hogwild). Stripe t of chunk c of epoch e draws its random numbers
-from a splitmix64 generator seeded by (seed, e, c, t) through numpy's SeedSequence, so with threads = 1 a run
-is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
-With more threads the stripes race on shared rows, as in word2vec and gensim, and runs differ slightly.
+end as well as every checkpoint_every steps. Chunk c of epoch e is trained by one thread, drawing its random
+numbers from a splitmix64 generator seeded by (seed, e, c) through numpy's SeedSequence, so with threads = 1
+a run is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
+With T > 1 threads, T workers take the next chunk as soon as they finish one (as gensim's corpus_file workers
+go through their own stretch of the file, never waiting for each other) and update the shared matrices without
+locks (Hogwild), so runs differ slightly, as in word2vec and gensim. The main thread only reports the steps, in
+order, and the workers stop for it just where train.py checkpoints: every checkpoint_every steps, at each
+epoch's end, and when asked to (request_pause, on Ctrl-C or SIGTERM).
 
 Memory: the engine reads the corpus one chunk at a time (w2vcli.encoded: from the encoded files train.py
 writes). It holds the two (V, d) matrices, scratch sized by the longest sentence and the threads, and the
@@ -34,6 +36,8 @@ subsampling).
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -74,15 +78,6 @@ def chunk_bounds(corpus, chunk_words: int = CHUNK_WORDS, block: int = OFFSET_BLO
     return sentences.astype(np.int64), np.concatenate(starts)[keep].astype(np.int64)
 
 
-def stripe_bounds(offsets: np.ndarray, threads: int) -> np.ndarray:
-    """Indices (threads + 1,) into a chunk's sentences (offsets (m + 1,)) splitting it into stripes of about
-    equal word counts."""
-    targets = offsets[0] + (offsets[-1] - offsets[0]) * np.arange(threads + 1) // threads
-    bounds = np.searchsorted(offsets, targets, side="left")
-    bounds[0], bounds[-1] = 0, len(offsets) - 1
-    return np.maximum.accumulate(bounds).astype(np.int64)
-
-
 class FastEngine(Engine):
     name = "fast"
 
@@ -108,15 +103,16 @@ class FastEngine(Engine):
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
         max_updates = max_segment if config.model == "cbow" else max_segment * 2 * max(reach, 1)
         t, d, k = self.threads, config.dim, config.negative
-        self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each stripe's kept tokens of a segment
+        self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each thread's kept tokens of a segment
         self._plan = np.zeros((t, 3, max_updates), dtype=np.int32)  # ... its updates
         self._negatives = np.zeros((t, max_updates, k), dtype=np.int32)  # ... and their negatives
         # The small per-thread scratch rows are written at every update: padding keeps each thread's on cache
         # lines of its own (threads writing to one line would make it bounce between the cores: false sharing).
         self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: CBOW's mean h, then -lr ∂J/∂h; 2: padding
         self._coef = np.zeros((t, k + 1 + PAD_FLOATS), dtype=np.float32)
-        self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each stripe's generator state in column 0
-        # each stripe's buffers for the kernel: views of its rows of the arrays above
+        self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each thread's generator state in column 0
+        # each thread's buffers for the kernel: views of its rows of the arrays above
+        self._workers = None  # the running _Workers when threads > 1
         self.scratch = [fast_kernels.Scratch(self._rng[i, :1], self._bufs[i], self._plan[i], self._negatives[i],
                                              self._work[i, :2], self._coef[i, :k + 1]) for i in range(t)]
 
@@ -129,10 +125,9 @@ class FastEngine(Engine):
         config = self.config
         return linear_decay(config.effective_lr, config.final_lr, raw_words_done / (config.epochs * self.num_tokens))
 
-    def stripe_states(self, epoch: int, chunk: int) -> np.ndarray:
-        """Each stripe's generator state (threads,) uint64, from (seed, epoch, chunk) and the stripe's index."""
-        sequence = np.random.SeedSequence([self.config.seed, 2, epoch, chunk])
-        return sequence.generate_state(self.threads, dtype=np.uint64)
+    def chunk_rng_state(self, epoch: int, chunk: int) -> np.uint64:
+        """The generator state of chunk `chunk` of epoch `epoch`, from (seed, epoch, chunk): whichever thread trains it."""
+        return np.random.SeedSequence([self.config.seed, 2, epoch, chunk]).generate_state(1, dtype=np.uint64)[0]
 
     def _as_float32(self, state: TrainState) -> None:
         for name in ("center_vectors", "outside_vectors"):
@@ -145,41 +140,111 @@ class FastEngine(Engine):
         offsets = self.corpus.sentence_offsets(self.chunks[chunk], self.chunks[chunk + 1])
         return offsets, self.corpus.token_range(offsets[0], offsets[-1])
 
-    def train_chunk(self, state: TrainState, epoch: int, chunk: int, pool=None) -> tuple[float, int]:
-        """Train one chunk, its stripes in parallel (stripe 0 in this thread, the others in pool's threads,
-        each kernel call releasing the GIL; without a pool one after another); returns (loss sum, windows)."""
+    def train_chunk(self, state: TrainState, step: int, thread: int = 0) -> tuple[float, int]:
+        """Train the chunk of step `step` (chunk step % C of epoch step // C) with thread `thread`'s scratch;
+        returns (loss sum, windows). Threads may call it at once for different steps (Hogwild)."""
         config, n = self.config, self.num_tokens
+        epoch, chunk = divmod(step, self.chunks_per_epoch)
         offsets, tokens = self.read_chunk(chunk)
         start = int(offsets[0])
-        local_offsets = offsets - start  # (m + 1,) into tokens
-        bounds = stripe_bounds(local_offsets, self.threads)
-        self._rng[:, 0] = self.stripe_states(epoch, chunk)
+        scratch = self.scratch[thread]
+        scratch.rng_state[0] = self.chunk_rng_state(epoch, chunk)
         model = self.kernels.Model(state.center_vectors, state.outside_vectors)
         schedule = self.kernels.Schedule(config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n)
+        loss, windows = self.kernels.train_stripe(model, tokens, offsets - start, 0, len(offsets) - 1, self.tables,
+                                                  schedule, self.settings, scratch)
+        return loss, int(windows)
 
-        def stripe(t: int):
-            return self.kernels.train_stripe(model, tokens, local_offsets, bounds[t], bounds[t + 1], self.tables,
-                                             schedule, self.settings, self.scratch[t])
+    def report(self, state: TrainState, step: int, loss: float, windows: int) -> StepReport:
+        """Count step `step` (0-based) as done in state and describe it."""
+        epoch, chunk = divmod(step, self.chunks_per_epoch)
+        state.step, state.words_done = step + 1, state.words_done + windows
+        lr = self.learning_rate(epoch * self.num_tokens + int(self.chunk_starts[chunk]))
+        return StepReport(step=step + 1, loss=loss / windows if windows else 0.0, lr=lr, words=windows,
+                          epoch_end=chunk == self.chunks_per_epoch - 1)
 
-        if pool is None:
-            results = [stripe(t) for t in range(self.threads)]
-        else:
-            others = [pool.submit(stripe, t) for t in range(1, self.threads)]
-            results = [stripe(0)] + [future.result() for future in others]
-        return sum(r[0] for r in results), sum(int(r[1]) for r in results)
+    def pause_after(self, step: int) -> int:
+        """The first step count after `step` at which the workers stop for train.py: a checkpoint step, an
+        epoch's end when checkpointing, or the end of the run."""
+        every, per_epoch = self.config.checkpoint_every, self.chunks_per_epoch
+        if not every:
+            return self.total_steps
+        return min((step // every + 1) * every, (step // per_epoch + 1) * per_epoch, self.total_steps)
 
     def run(self, state: TrainState) -> Iterator[StepReport]:
-        from concurrent.futures import ThreadPoolExecutor
-
         self._as_float32(state)
-        with ThreadPoolExecutor(max_workers=max(1, self.threads - 1), thread_name_prefix="w2v-fast") as pool:
+        if self.threads == 1:
             while state.step < self.total_steps:
-                epoch, chunk = divmod(state.step, self.chunks_per_epoch)
-                loss, windows = self.train_chunk(state, epoch, chunk, pool if self.threads > 1 else None)
-                state.step += 1
-                state.words_done += windows
-                lr = self.learning_rate(epoch * self.num_tokens + int(self.chunk_starts[chunk]))
-                yield StepReport(
-                    step=state.step, loss=loss / windows if windows else 0.0, lr=lr, words=windows,
-                    epoch_end=chunk == self.chunks_per_epoch - 1,
-                )
+                yield self.report(state, state.step, *self.train_chunk(state, state.step))
+            return
+        yield from _Workers(self, state).reports()
+
+    def request_pause(self) -> None:
+        """Stop handing out chunks: the next reports finish the chunks in flight, the last one settled."""
+        if self._workers is not None:
+            self._workers.pause()
+
+
+class _Workers:
+    """T threads taking chunks in order from a shared counter, never waiting for each other; the main thread
+    yields their steps in order. Chunks at or past `limit` are not handed out: when every step before it is
+    done, no update is in flight, so train.py may checkpoint (StepReport.settled)."""
+
+    def __init__(self, engine: FastEngine, state: TrainState):
+        self.engine, self.state = engine, state
+        self.lock = threading.Condition()
+        self.next_step = state.step  # the next chunk to hand out
+        self.limit = engine.pause_after(state.step)
+        self.stopping = False
+        self.done: queue.Queue = queue.Queue()  # (step, loss, windows) or (None, exception, 0)
+
+    def pause(self) -> None:
+        """Hand out no chunk past those in flight (at least one more, so that a settled report follows)."""
+        with self.lock:
+            self.limit = max(min(self.limit, self.next_step), self.state.step + 1)
+            self.lock.notify_all()
+
+    def work(self, thread: int) -> None:
+        try:
+            while True:
+                with self.lock:
+                    while not self.stopping and self.next_step >= self.limit:
+                        self.lock.wait()
+                    if self.stopping:
+                        return
+                    step, self.next_step = self.next_step, self.next_step + 1
+                self.done.put((step, *self.engine.train_chunk(self.state, step, thread)))
+        except BaseException as error:  # noqa: B036 -- handed to the main thread, which raises it
+            self.done.put((None, error, 0))
+
+    def reports(self) -> Iterator[StepReport]:
+        engine, state = self.engine, self.state
+        threads = [threading.Thread(target=self.work, args=(t,), name=f"w2v-fast-{t}", daemon=True)
+                   for t in range(engine.threads)]
+        engine._workers = self
+        finished: dict[int, tuple[float, int]] = {}  # steps done out of order, waiting for their turn
+        try:
+            for thread in threads:
+                thread.start()
+            while state.step < engine.total_steps:
+                step, loss, windows = self.done.get()
+                if step is None:
+                    raise loss
+                finished[step] = (loss, windows)
+                while state.step in finished:
+                    report = engine.report(state, state.step, *finished.pop(state.step))
+                    with self.lock:
+                        report.settled = state.step == self.limit  # every chunk handed out is done
+                    yield report
+                    if report.settled:
+                        with self.lock:
+                            self.limit = engine.pause_after(state.step)
+                            self.lock.notify_all()
+        finally:
+            with self.lock:
+                self.stopping = True
+                self.lock.notify_all()
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join()
+            engine._workers = None
