@@ -10,7 +10,15 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from w2vcli.config import FIELDS, TrainConfig, config_from_dict, config_to_yaml, read_config_file, resolve_config
+from w2vcli.config import (
+    DEFAULT_SAVE,
+    FIELDS,
+    TrainConfig,
+    config_from_dict,
+    config_to_yaml,
+    read_config_file,
+    resolve_config,
+)
 from w2vcli.errors import ConfigError, W2VError
 
 CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
@@ -49,6 +57,7 @@ def test_defaults():
     assert c.anneal_every == 20000
     assert c.seed == 1
     assert c.checkpoint_every == 5000
+    assert c.save == DEFAULT_SAVE == "bin" and c.vector_files == ["vectors.bin"]
     assert c.quiet is False
     assert resolve_config() == c
     assert resolve_config({}, {}) == c
@@ -188,6 +197,8 @@ def test_config_error_is_a_usage_error():
         ("engine", "torch"),
         ("sample_rule", "other"),
         ("corpus", 5),
+        ("save", ["txt", "bin"]),
+        ("save", None),
         ("dim", None),
         ("lowercase", None),
     ],
@@ -493,3 +504,46 @@ def test_cli_train_missing_config(run_cli, tmp_path):
 def test_window_and_ns_exponent_bounds(options, key):
     with pytest.raises(ConfigError, match=key):
         resolve_config(options)
+
+
+# --- save: the vector files a run writes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "save, files",
+    [
+        ("bin", ["vectors.bin"]),
+        ("txt", ["vectors.txt"]),
+        ("txt,bin", ["vectors.txt", "vectors.bin"]),
+        ("bin,txt", ["vectors.txt", "vectors.bin"]),  # always in the same order
+        (" txt , bin ", ["vectors.txt", "vectors.bin"]),
+        ("bin,bin", ["vectors.bin"]),
+    ],
+)
+def test_save_lists_the_vector_files(save, files):
+    assert resolve_config({"save": save}).vector_files == files
+
+
+@pytest.mark.parametrize("save", ["csv", "", "txt,", ",bin", "txt;bin", "TXT", "txt bin", "npz"])
+def test_unknown_save_value_is_one_error_naming_the_key(save):
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"save": save})
+    assert str(err.value) == (
+        f"save must be one or more of txt, bin separated by commas, e.g. txt,bin (got {save!r})"
+    )
+
+
+def test_save_round_trips_through_yaml_and_a_stored_config(tmp_path):
+    c = TrainConfig(save="txt,bin")
+    assert roundtrip(c, tmp_path) == c
+    assert config_from_dict(dataclasses.asdict(c)).vector_files == ["vectors.txt", "vectors.bin"]
+    old = dataclasses.asdict(TrainConfig())
+    del old["save"]  # a checkpoint's config from before the key existed
+    assert config_from_dict(old).save == DEFAULT_SAVE
+
+
+def test_cli_save_option(run_cli):
+    result = run_cli("train", "--save", "txt,csv")
+    assert result.exit_code == 2, result.output
+    assert result.output == "Error: save must be one or more of txt, bin separated by commas, e.g. txt,bin " \
+        "(got 'txt,csv')\n"

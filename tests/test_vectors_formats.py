@@ -184,6 +184,32 @@ def test_model_npz_matrices(tmp_path):
         WordVectors.load(path, matrix="both")
 
 
+def test_a_checkpoint_reads_as_model_npz(tmp_path):
+    """model.npz is the final checkpoint (w2vcli/outputs.py): its history and meta are not read, and float64
+    matrices (the NumPy engine's) give what vectors.txt/.bin hold, their sum the sum of the float32 matrices."""
+    words = ["the", "café", "日本"]
+    rng = np.random.default_rng(6)
+    center, outside = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))  # float64
+    path = tmp_path / "step-000000075.npz"
+    with open(path, "wb") as handle:
+        np.savez(handle, center_vectors=center, outside_vectors=outside, history=np.zeros((2, 5)),
+                 meta=np.array('{"step": 75}'), words=np.array(words), counts=np.array([3, 2, 1]))
+    assert_same(WordVectors.load(path), words, center.astype(np.float32))
+    assert_same(WordVectors.load(path, matrix="outside"), words, outside.astype(np.float32))
+    assert_same(WordVectors.load(path, matrix="sum"), words, center.astype(np.float32) + outside.astype(np.float32))
+
+
+def test_a_checkpoint_without_words_is_named_as_such(tmp_path):
+    path = tmp_path / "step-000000075.npz"
+    with open(path, "wb") as handle:
+        np.savez(handle, center_vectors=np.zeros((2, 2)), outside_vectors=np.zeros((2, 2)), meta=np.array("{}"))
+    with pytest.raises(W2VError, match=r"step-000000075.npz: a checkpoint without its words \(no 'words'\)"):
+        WordVectors.load(path)
+    np.savez(tmp_path / "other.npz", center_vectors=np.zeros((2, 2)))
+    with pytest.raises(W2VError, match=r"other.npz: not a w2vcli model.npz \(no 'words'\)"):
+        WordVectors.load(tmp_path / "other.npz")
+
+
 def test_model_npz_through_cli_matrix(tmp_path):
     words = ["cat", "dog"]
     center = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)

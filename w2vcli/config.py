@@ -19,6 +19,9 @@ import yaml
 
 from w2vcli.errors import ConfigError
 
+VECTOR_FORMATS = {"txt": "vectors.txt", "bin": "vectors.bin"}  # `save` choices and the files they write
+DEFAULT_SAVE = "bin"  # the compact word2vec binary every tool reads; 400K x 300 as text would take 1.5 GB
+
 
 def option(default, help: str):
     """A config field with its one-line help (used for --help, for config files' comments and in errors)."""
@@ -58,6 +61,7 @@ class TrainConfig:
     seed: int = option(1, "random seed: with threads 1 (or the numpy engine), same seed, same vectors")
     # outputs
     checkpoint_every: int = option(5000, "save a checkpoint every this many steps (0 = only at the end)")
+    save: str = option(DEFAULT_SAVE, "vector files to write, comma-separated: txt (vectors.txt), bin (vectors.bin)")
     quiet: bool = option(False, "no progress bar")
 
     def __post_init__(self):
@@ -83,6 +87,7 @@ class TrainConfig:
             raise ConfigError(f"max_vocab must be at least 2 (got {self.max_vocab})")
         if self.iterations is not None and self.iterations < 1:
             raise ConfigError(f"iterations must be at least 1 (got {self.iterations})")
+        check_save(self.save)
         if self.loss == "neg" and self.negative < 1:
             raise ConfigError("negative must be at least 1 with loss: neg")
         if self.engine == "fast":
@@ -106,6 +111,24 @@ class TrainConfig:
     @property
     def final_lr(self) -> float:
         return self.effective_lr * 1e-4 if self.min_lr is None else self.min_lr
+
+    @property
+    def vector_files(self) -> list[str]:
+        """The vector files this run writes, in VECTOR_FORMATS' order: save "bin,txt" → vectors.txt, vectors.bin."""
+        chosen = set(save_formats(self.save))
+        return [name for fmt, name in VECTOR_FORMATS.items() if fmt in chosen]
+
+
+def save_formats(save: str) -> list[str]:
+    """The formats of a `save` value: "txt, bin" → ["txt", "bin"] (spaces ignored)."""
+    return [part.strip() for part in save.split(",")]
+
+
+def check_save(save: str) -> None:
+    """Raise ConfigError unless save lists one or more of VECTOR_FORMATS, e.g. "bin" or "txt,bin"."""
+    if any(fmt not in VECTOR_FORMATS for fmt in save_formats(save)):
+        raise ConfigError(f"save must be one or more of {', '.join(VECTOR_FORMATS)} separated by commas, e.g. "
+                          f"txt,bin (got {save!r})")
 
 
 def default_lr(engine: str, model: str) -> float:

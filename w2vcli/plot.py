@@ -12,20 +12,7 @@ import numpy as np
 
 from w2vcli.atomic import atomic_write
 from w2vcli.errors import W2VError
-
-# The word list of the classic assignment's plot: sentiment words, gender and royalty, weather, drinks.
-DEFAULT_WORDS = [
-    "great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable", "boring",
-    "bad", "dumb", "annoying", "female", "male", "queen", "king", "man", "woman", "rain", "snow", "hail",
-    "coffee", "tea",
-]
-
-
-def default_plot_words(vocab_words: list[str], most_frequent: int = 30) -> list[str]:
-    """The assignment's words that are in the vocabulary, or the most frequent words when fewer than 5 are."""
-    known = set(vocab_words)
-    chosen = [w for w in DEFAULT_WORDS if w in known]
-    return chosen if len(chosen) >= 5 else list(vocab_words[:most_frequent])
+from w2vcli.plot_words import DEFAULT_WORDS, default_plot_words  # noqa: F401 (part of plot's interface)
 
 
 def save_figure(figure, path) -> None:

@@ -4,11 +4,13 @@ Formats (recognised from the file's bytes, whatever its name):
   text    header `V d`, then V lines `word v1 ... vd`
   binary  header `V d\\n`, then V records: word's UTF-8 bytes, a space, d little-endian float32, and a newline
           in the C tool's layout (gensim writes none; white space before a word is skipped, so both read)
-  npz     w2vcli's model.npz: center_vectors, outside_vectors (V, d), words (V,), counts (V,)
+  npz     w2vcli's model.npz: center_vectors, outside_vectors (V, d), words (V,), counts (V,); the final
+          checkpoint itself (w2vcli/outputs.py), whose other arrays (history, meta) are not read
 """
 from __future__ import annotations
 
 import difflib
+import re
 import zipfile
 from pathlib import Path
 
@@ -234,14 +236,19 @@ def _parse_binary(body: bytes, count: int, dim: int, path) -> WordVectors:
 
 
 def _load_npz(path: Path, matrix: str) -> WordVectors:
+    """model.npz, or a checkpoint that holds the same arrays (its history and meta are not read): the matrices
+    as float32 first, so a float64 checkpoint's `sum` is the sum of what vectors.txt/.bin hold."""
     if matrix not in MATRICES:
         raise W2VError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
     try:
         with np.load(path, allow_pickle=False) as data:
+            missing = [key for key in ("words", "center_vectors", "outside_vectors") if key not in data.files]
+            if missing:
+                what = "a checkpoint without its words" if "meta" in data.files else "not a w2vcli model.npz"
+                raise W2VError(f"{path}: {what} (no {missing[0]!r})")
             words = [str(w) for w in data["words"]]
-            center, outside = data["center_vectors"], data["outside_vectors"]
-    except KeyError as err:
-        raise W2VError(f"{path}: not a w2vcli model.npz (no {err})") from None
+            center = data["center_vectors"].astype(np.float32, copy=False)  # (V, d)
+            outside = data["outside_vectors"].astype(np.float32, copy=False)  # (V, d)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise W2VError(f"{path}: unreadable model.npz ({type(err).__name__})") from None
     if center.shape != outside.shape or center.ndim != 2:
@@ -253,33 +260,69 @@ def _load_npz(path: Path, matrix: str) -> WordVectors:
 # -- writers ----------------------------------------------------------------------------------------------------
 
 
+_WHITE_SPACE = re.compile(r"\s")  # what str.isspace calls white space (the same Unicode table)
+
+
 def _check_words(words) -> None:
+    """Refuse an empty word or one with white space, naming it: one regex search over all words joined by NUL
+    (not white space), and a loop over the words only to find the bad one."""
+    if all(words) and not _WHITE_SPACE.search("\0".join(words)):
+        return
     for word in words:
         if not word or any(ch.isspace() for ch in word):
             raise W2VError(f"the word {word!r} contains white space and cannot be written in word2vec format")
 
 
+ROWS_PER_BLOCK = 1024  # rows written at once: a few MB of scratch at d = 300, whatever V is
+
+
 def save_word2vec_text(path, words: list[str], vectors: np.ndarray) -> None:
     """Text format: a header `V d`, then one line per word: `word v1 ... vd`.
 
-    Values are float32 printed with 9 significant digits, enough to read back the identical float32.
+    Values are float32 printed as `'%.9g' % value` (9 significant digits, enough to read back the identical
+    float32), a block of rows at a time by float_text.format_rows: no Python per value.
+    Example: words ["a", "b"], vectors [[1, -0.5], [0.1, 2]] give "2 2\\na 1 -0.5\\nb 0.100000001 2\\n".
     """
+    from w2vcli.float_text import format_rows  # numba: imported by the writer, not by every reader of vectors
+
     _check_words(words)
-    vectors = np.asarray(vectors, dtype=np.float32)  # (V, d)
-    row_format = " ".join(["%.9g"] * vectors.shape[1])
-    with atomic_write(path, "w", encoding="utf-8") as handle:
-        handle.write(f"{len(words)} {vectors.shape[1]}\n")
-        for start in range(0, len(words), 256):  # in blocks: Python floats for all rows would cost ~100 MB
-            block = vectors[start:start + 256].tolist()
-            handle.write("".join(f"{word} {row_format % tuple(row)}\n" for word, row in zip(words[start:], block)))
+    count, dim = _shape(words, vectors)
+    with atomic_write(path) as handle:
+        handle.write(f"{count} {dim}\n".encode())
+        for start in range(0, count, ROWS_PER_BLOCK):
+            block = np.asarray(vectors[start:start + ROWS_PER_BLOCK], dtype=np.float32)  # (B, d)
+            text, ends = format_rows(block)  # the block's values: `v1 ... vd\n` per row
+            handle.write(_prefix_rows(words[start:start + len(block)], text, ends, b" "))
 
 
 def save_word2vec_binary(path, words: list[str], vectors: np.ndarray) -> None:
     """Binary format: a header `V d\\n`, then per word its UTF-8 bytes, a space, d little-endian float32, and
     a newline (as the C tool writes it; readers that expect none skip it as leading white space)."""
     _check_words(words)
-    vectors = np.asarray(vectors, dtype="<f4")  # (V, d)
+    count, dim = _shape(words, vectors)
     with atomic_write(path) as handle:
-        handle.write(f"{len(words)} {vectors.shape[1]}\n".encode())
-        for word, row in zip(words, vectors):
-            handle.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+        handle.write(f"{count} {dim}\n".encode())
+        for start in range(0, count, ROWS_PER_BLOCK):
+            block = np.ascontiguousarray(vectors[start:start + ROWS_PER_BLOCK], dtype="<f4")  # (B, d)
+            records = np.empty((len(block), 4 * dim + 1), dtype=np.uint8)  # (B, 4d + 1): the floats, a newline
+            records[:, :-1] = block.view(np.uint8).reshape(len(block), 4 * dim)
+            records[:, -1] = ord("\n")
+            ends = range(4 * dim + 1, records.size + 1, 4 * dim + 1)
+            handle.write(_prefix_rows(words[start:start + len(block)], records.tobytes(), ends, b" "))
+
+
+def _shape(words, vectors) -> tuple[int, int]:
+    """(V, d) of vectors, which must have one row per word and at least one dimension (as readers require)."""
+    shape = np.shape(vectors)
+    if len(shape) != 2 or shape[0] != len(words) or shape[1] < 1:
+        raise W2VError(f"{len(words)} words but a vector matrix of shape {shape}: cannot write them")
+    return shape
+
+
+def _prefix_rows(words, rows: bytes, ends, separator: bytes) -> bytes:
+    """`word separator row` for each word, the rows being rows[previous end:end]: one Python step per row."""
+    parts, begin = [], 0
+    for word, end in zip(words, ends):
+        parts.append(word.encode("utf-8") + separator + rows[begin:end])
+        begin = end
+    return b"".join(parts)
