@@ -4,9 +4,8 @@ config rules."""
 from __future__ import annotations
 
 import signal
-from pathlib import Path
-
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest

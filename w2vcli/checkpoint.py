@@ -20,6 +20,7 @@ from w2vcli.config import TrainConfig, config_from_dict
 from w2vcli.engines.base import TrainState
 from w2vcli.errors import ConfigError, W2VError
 
+RESUME_MAY_CHANGE = ("quiet", "save")  # options a resumed run may set anew: they do not touch training
 KEEP = 3  # checkpoints kept; older ones are deleted
 FORMAT_VERSION = 1
 
@@ -49,8 +50,10 @@ def checkpoint_path(folder: Path, step: int) -> Path:
     return folder / f"step-{step:09d}.npz"
 
 
-def save_checkpoint(folder, state: TrainState, history: np.ndarray, config: dict, fingerprint: str) -> Path:
-    """Write state (vectors, step, RNG state, counters), the loss history (n, 5) and the config atomically."""
+def save_checkpoint(folder, state: TrainState, history: np.ndarray, config: dict, fingerprint: str,
+                    vocab=None) -> Path:
+    """Write state (vectors, step, RNG state, counters), the loss history (n, 5) and the config atomically; with
+    vocab also its words and counts, which make the file a model.npz (the final checkpoint is linked as one)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -70,6 +73,7 @@ def save_checkpoint(folder, state: TrainState, history: np.ndarray, config: dict
             outside_vectors=state.outside_vectors,
             history=history,
             meta=np.array(json.dumps(meta)),
+            **({} if vocab is None else {"words": np.array(vocab.words), "counts": vocab.counts}),
         )
     for old in sorted(folder.glob("step-*.npz"))[:-KEEP]:
         old.unlink(missing_ok=True)
@@ -125,18 +129,20 @@ def checkpoint_to_resume(out_dir) -> Checkpoint:
 
 def resume_config(out_dir, options: dict, config_file=None) -> tuple[TrainConfig, Checkpoint]:
     """For `w2v train --out OUT --resume`: the newest checkpoint (loaded once, to be passed on to train()) and the
-    config to continue with, the stored one. Only --quiet may change: any other option of `options` (None: not
+    config to continue with, the stored one. Only --quiet and --save may change (neither touches training): any
+    other option of `options` (None: not
     given) that differs from the stored value, or a --config file, is a usage error.
 
     e.g. a run stored with dim 8: {"dim": 8, "quiet": True} continues it quietly; {"dim": 16} is refused.
     """
     checkpoint = checkpoint_to_resume(out_dir)
     config = checkpoint.config
-    given = {key: value for key, value in options.items() if value is not None and key != "quiet"}
+    given = {key: value for key, value in options.items() if value is not None and key not in RESUME_MAY_CHANGE}
     changed = [key for key, value in given.items() if getattr(config, key) != value]
     changed += ["config"] if config_file else []
     if changed:
         raise ConfigError(f"--resume continues the stored run; drop --{changed[0].replace('_', '-')}")
-    if options.get("quiet") is not None:
-        config.quiet = options["quiet"]
+    for key in RESUME_MAY_CHANGE:
+        if options.get(key) is not None:
+            setattr(config, key, options[key])
     return config, checkpoint

@@ -96,7 +96,7 @@ def train(config_file, out_dir, resume, **options):
     from w2vcli.config import read_config_file, resolve_config
     from w2vcli.errors import ConfigError
     from w2vcli.preflight import return_large_blocks_to_the_os
-    from w2vcli.rundir import OUTPUT_NAMES
+    from w2vcli.rundir import output_names
     from w2vcli.train import train as train_word_vectors
 
     if resume:
@@ -113,7 +113,7 @@ def train(config_file, out_dir, resume, **options):
     shown = "n/a" if final is None else f"{final:.4f}"
     click.echo(
         f"trained {result.state.step:,} steps in {result.seconds:.1f} s, final loss {shown}; "
-        f"wrote {result.out_dir}/ ({', '.join(OUTPUT_NAMES)})"
+        f"wrote {result.out_dir}/ ({', '.join(output_names(config))})"
     )
 
 

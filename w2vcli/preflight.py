@@ -64,7 +64,8 @@ def check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
     (less what a resumed run's files already take there)."""
     encoded = file_bytes(vocab.total, vocab.corpus_sentences)  # an upper bound: empty sentences are dropped
     parameters = parameter_bytes(len(vocab), config.dim, 4)  # P: float32, one checkpoint's worth
-    later = 7 * parameters  # 3 checkpoints kept + 1 being written; vectors.txt (~1.5 P), .bin, model.npz
+    text = 1.5 * parameters if "vectors.txt" in config.vector_files else 0  # ~12 bytes a value
+    later = 4.5 * parameters + text  # 3 checkpoints kept + 1 being written, vectors.bin; model.npz is a link
     present = run_files_bytes(out_dir)
     needed = encoded + max(later - present, 2 * parameters)
     free = shutil.disk_usage(out_dir).free

@@ -17,8 +17,13 @@ from pathlib import Path
 from w2vcli.encoded import remove_stale
 from w2vcli.errors import W2VError
 
-OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png")
+OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png")  # all
 ENCODED_PREFIX = ".encoded-"  # OUT/.encoded-PID/: the fast engine's encoded corpus while it trains
+
+
+def output_names(config) -> list[str]:
+    """The files a run with this config writes into OUT: the vector files chosen by save, then the others."""
+    return [*config.vector_files, *(name for name in OUTPUT_NAMES if not name.startswith("vectors."))]
 
 
 def default_out_dir() -> Path:

@@ -1,16 +1,15 @@
 """`w2v train` as a library call, in the order it happens: corpus → vocabulary → encoding → engine → the loop,
 with its checkpoints → output files.
 
-OUT receives vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png and checkpoints/,
-every file written atomically. Beside it: signals.py (how a run stops), preflight.py (will it fit in memory and
-on disk), rundir.py (the folder OUT), checkpoint.py (saving and resuming).
+OUT receives the vector files chosen by save (vectors.bin, vectors.txt), model.npz (the final checkpoint, linked),
+config.yaml, loss.csv, loss.png, pca.png and checkpoints/, every file written atomically (outputs.py).
+Beside it: signals.py (how a run stops), preflight.py (will it fit in memory and on disk), rundir.py (the
+folder OUT), checkpoint.py (saving and resuming).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import errno
-import io
 import math
 import time
 from dataclasses import dataclass
@@ -18,20 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from w2vcli.atomic import atomic_write, write_text_atomic
+from w2vcli.atomic import write_text_atomic
 from w2vcli.checkpoint import Checkpoint, checkpoint_to_resume, save_checkpoint, vocab_fingerprint
 from w2vcli.config import TrainConfig, config_to_yaml
 from w2vcli.corpus import Corpus, resolve_corpus
 from w2vcli.encoded import encode, encode_to_folder, file_bytes
 from w2vcli.engines import Engine, TrainState, find_engine, make_engine
 from w2vcli.errors import W2VError
+from w2vcli.outputs import HISTORY_COLUMNS, write_outputs
 from w2vcli.preflight import check_disk, check_memory
 from w2vcli.rundir import check_out_dir, create_out_dir, default_out_dir, new_encoded_folder, removed_on_failure
 from w2vcli.signals import interrupted, stop_signals, terminate_raises
-from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
 from w2vcli.vocab import Vocab
-
-HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
 
 
 @dataclass
@@ -41,6 +38,7 @@ class TrainResult:
     state: TrainState
     history: np.ndarray  # (n, 5) rows of HISTORY_COLUMNS
     seconds: float  # wall time of the training loop in this process
+    phases: dict[str, float]  # wall seconds of each phase: count, encode, train, outputs
 
 
 def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = False, log=print) -> TrainResult:
@@ -53,10 +51,12 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
     checkpoint and stop (signals.py).
     """
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
+    clock = _PhaseClock()
     with terminate_raises() as stop_hint:
         check_out_dir(out_dir, resume=bool(resume))
         resumed = checkpoint_to_resume(out_dir) if resume is True else resume or None
         corpus, vocab = load_corpus(config, log)
+        clock.lap("count")
         check_memory(config, vocab, log)
         find_engine(config)  # a missing dependency fails now, not after encoding
         fingerprint = vocab_fingerprint(vocab)
@@ -65,15 +65,32 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
         with removed_on_failure(out_dir) as setup:
             create_out_dir(out_dir)
             with encode_corpus(config, corpus, vocab, out_dir, log) as encoded:
+                clock.lap("encode")
                 engine = make_engine(config, vocab, encoded)
                 setup.done = True
-                state, history, seconds = train_loop(config, engine, resumed, fingerprint, out_dir, log)
+                state, history, final = train_loop(config, engine, resumed, (vocab, fingerprint), out_dir, log)
                 del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes its files)
+        seconds = clock.lap("train")
         stop_hint.append(f" while writing the outputs; the final checkpoint is saved: `w2v train --out {out_dir} "
                          "--resume` writes them")
         history_array = _history_array(history)
-        write_outputs(out_dir, vocab, state, history_array, config)
-    return TrainResult(out_dir, vocab, state, history_array, seconds)
+        write_outputs(out_dir, vocab, state, history_array, config, final)
+        clock.lap("outputs")
+    log("phases: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in clock.phases.items()))
+    return TrainResult(out_dir, vocab, state, history_array, seconds, clock.phases)
+
+
+class _PhaseClock:
+    """Wall seconds of each phase of a run, in order: lap(name) ends the phase `name` and returns its seconds."""
+
+    def __init__(self):
+        self.phases: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> float:
+        now = time.perf_counter()
+        self.phases[name], self.last = now - self.last, now
+        return self.phases[name]
 
 
 def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
@@ -122,10 +139,12 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
     return encoded
 
 
-def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, fingerprint: str, out_dir: Path,
+def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab_and_fingerprint, out_dir: Path,
                log):
     """The training loop from a new state, or from resumed's, under stop_signals; a checkpoint every
-    checkpoint_every steps, at each epoch's end, at a stop and at the end. Returns (state, history, seconds)."""
+    checkpoint_every steps, at each epoch's end, at a stop and at the end (that one with the vocabulary: it is
+    model.npz too). Returns (state, history, the final checkpoint's path)."""
+    vocab, fingerprint = vocab_and_fingerprint
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
         log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
@@ -134,19 +153,18 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
     write_text_atomic(out_dir / "config.yaml", config_to_yaml(config))
     config_dict = dataclasses.asdict(config)
 
-    def checkpoint() -> Path:
+    def checkpoint(final: bool = False) -> Path:
         if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
             raise diverged("the vectors became NaN or infinite", state.step, config, out_dir)  # never saved
-        return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint)
+        return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint,
+                               vocab if final else None)
 
-    started = time.perf_counter()
     with stop_signals() as stop:
         run_steps(engine, state, history, config, checkpoint, stop, out_dir)
-    seconds = time.perf_counter() - started
-    path = checkpoint()
+    path = checkpoint(final=True)
     if stop.signal is not None:  # it came after the loop's last look
         raise interrupted(state.step, path, out_dir, stop.signal)
-    return state, history, seconds
+    return state, history, path
 
 
 def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoint, stop, out_dir) -> None:
@@ -168,7 +186,8 @@ def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoi
             running = state.running_loss
             if running is not None and (report.step % log_every == 0 or report.step == engine.total_steps):
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
-            if config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end):
+            due = config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end)
+            if due and report.step < engine.total_steps:  # the last step's is the final checkpoint, written after
                 checkpoint()  # the engine settles at these steps
             if report.step % 50 == 0 or report.step == engine.total_steps:
                 rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
@@ -193,29 +212,3 @@ def diverged(what: str, step: int, config: TrainConfig, out_dir: Path) -> W2VErr
 
 def _history_array(history: list) -> np.ndarray:
     return np.array(history, dtype=np.float64).reshape(-1, len(HISTORY_COLUMNS))
-
-
-def write_outputs(out_dir: Path, vocab: Vocab, state: TrainState, history: np.ndarray, config) -> None:
-    """vectors.txt/.bin (center vectors, most frequent first), model.npz, loss.csv, loss.png, pca.png."""
-    from w2vcli.plot import default_plot_words, plot_loss, plot_words_2d
-
-    save_word2vec_text(out_dir / "vectors.txt", vocab.words, state.center_vectors)
-    save_word2vec_binary(out_dir / "vectors.bin", vocab.words, state.center_vectors)
-    with atomic_write(out_dir / "model.npz") as handle:
-        np.savez(
-            handle,
-            center_vectors=np.asarray(state.center_vectors, dtype=np.float32),
-            outside_vectors=np.asarray(state.outside_vectors, dtype=np.float32),
-            words=np.array(vocab.words),
-            counts=vocab.counts,
-        )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HISTORY_COLUMNS)
-    for row in history:
-        writer.writerow([int(row[0]), f"{row[1]:.6f}", f"{row[2]:.6f}", f"{row[3]:.6g}", int(row[4])])
-    write_text_atomic(out_dir / "loss.csv", buffer.getvalue())
-    plot_loss(history, out_dir / "loss.png", title=f"w2v train: {config.model}, {config.loss} loss ({out_dir.name})")
-    words = default_plot_words(vocab.words)
-    rows = [vocab.word2ind[w] for w in words]
-    plot_words_2d(words, state.center_vectors[rows], out_dir / "pca.png", title=f"PCA of {out_dir / 'vectors.txt'}")
