@@ -1,4 +1,4 @@
-"""The fast engine: word2vec C's training loop (per-pair SGD, negative sampling) compiled with numba, threaded.
+"""The fast engine: word2vec's training loop (SGD, negative sampling) compiled with numba, a window at a time, threaded.
 
 What it does, per epoch, as word2vec and gensim do:
   - the corpus in order, sentence by sentence (sentences longer than 10,000 words are cut into 10,000-word
@@ -6,11 +6,12 @@ What it does, per epoch, as word2vec and gensim do:
   - each token subsampled with w2vcli.vocab.keep_probabilities (config sample, sample_rule), drawn anew
     every epoch;
   - each window shrunk to a random 1..window;
-  - skip-gram: an SGD step per (center, context) pair; CBOW: an SGD step per window, the mean of the context
-    rows predicting the center, the step added to every context row undivided (word2vec's cbow_mean=1
-    convention, see fast_kernels.cbow_update);
-  - `negative` negatives per step drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when
-    they hit the word being predicted;
+  - skip-gram: an SGD step per window, the center's vector predicting each context word, the window's pairs
+    sharing K negatives (fast_kernels.skipgram_window_update); CBOW: an SGD step per window, the mean of the
+    context rows predicting the center, the step added to every context row undivided (word2vec's
+    cbow_mean=1 convention, fast_kernels.cbow_update), CBOW_SHARE consecutive windows sharing K negatives;
+  - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when they hit a word the
+    windows sharing them predict;
   - lr decaying linearly from lr to min_lr (default lr/1e4) over the raw words of all epochs, set per sentence.
 Parameters are float32; the loss is summed in float64.
 
@@ -101,20 +102,21 @@ class FastEngine(Engine):
         self.threads = resolve_threads(config.threads)
         max_segment = max(1, corpus.longest_sentence)
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
-        max_updates = max_segment if config.model == "cbow" else max_segment * 2 * max(reach, 1)
         t, d, k = self.threads, config.dim, config.negative
+        outputs = 2 * max(reach, 1) + k  # a skip-gram window's distinct output rows, at most
         self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each thread's kept tokens of a segment
-        self._plan = np.zeros((t, 3, max_updates), dtype=np.int32)  # ... its updates
-        self._negatives = np.zeros((t, max_updates, k), dtype=np.int32)  # ... and their negatives
+        self._plan = np.zeros((t, 3, max_segment), dtype=np.int32)  # ... its windows
+        self._negatives = np.zeros((t, max_segment, k), dtype=np.int32)  # ... and their negatives
         # The small per-thread scratch rows are written at every update: padding keeps each thread's on cache
         # lines of its own (threads writing to one line would make it bounce between the cores: false sharing).
-        self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: CBOW's mean h, then -lr ∂J/∂h; 2: padding
-        self._coef = np.zeros((t, k + 1 + PAD_FLOATS), dtype=np.float32)
+        self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: the update rules' scratch; 2: padding
+        self._coef = np.zeros((t, outputs + PAD_FLOATS), dtype=np.float32)
+        self._rows = np.zeros((t, outputs + PAD_FLOATS), dtype=np.int32)
         self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each thread's generator state in column 0
-        # each thread's buffers for the kernel: views of its rows of the arrays above
         self._workers = None  # the running _Workers when threads > 1
         self.scratch = [fast_kernels.Scratch(self._rng[i, :1], self._bufs[i], self._plan[i], self._negatives[i],
-                                             self._work[i, :2], self._coef[i, :k + 1]) for i in range(t)]
+                                             self._work[i, :2], self._coef[i, :outputs], self._rows[i, :outputs])
+                        for i in range(t)]
 
     def init_state(self, seed: int) -> TrainState:
         """word2vec's initialisation (base.word2vec_init) in float32."""
@@ -126,7 +128,7 @@ class FastEngine(Engine):
         return linear_decay(config.effective_lr, config.final_lr, raw_words_done / (config.epochs * self.num_tokens))
 
     def chunk_rng_state(self, epoch: int, chunk: int) -> np.uint64:
-        """The generator state of chunk `chunk` of epoch `epoch`, from (seed, epoch, chunk): whichever thread trains it."""
+        """Chunk `chunk` of epoch `epoch`'s generator state, from (seed, epoch, chunk), whichever thread trains it."""
         return np.random.SeedSequence([self.config.seed, 2, epoch, chunk]).generate_state(1, dtype=np.uint64)[0]
 
     def _as_float32(self, state: TrainState) -> None:
@@ -151,7 +153,7 @@ class FastEngine(Engine):
         scratch.rng_state[0] = self.chunk_rng_state(epoch, chunk)
         model = self.kernels.Model(state.center_vectors, state.outside_vectors)
         schedule = self.kernels.Schedule(config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n)
-        loss, windows = self.kernels.train_stripe(model, tokens, offsets - start, 0, len(offsets) - 1, self.tables,
+        loss, windows = self.kernels.train_segments(model, tokens, offsets - start, 0, len(offsets) - 1, self.tables,
                                                   schedule, self.settings, scratch)
         return loss, int(windows)
 

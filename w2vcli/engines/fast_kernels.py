@@ -1,7 +1,7 @@
-"""Compiled kernels of the fast engine: word2vec's per-pair SGD with negative sampling, in numba.
+"""Compiled kernels of the fast engine: word2vec's SGD with negative sampling, a window at a time, in numba.
 
-The math first (sigmoid_terms, the update rules neg_pair_update, skipgram_pair_update and cbow_update), then
-the loop that plans a stripe's updates and runs them (train_stripe, taking its inputs in bundles). The support
+The math first (sigmoid_terms; the update rules neg_pair_update, skipgram_window_update and cbow_update), then
+the loop that plans a chunk's windows and runs them (train_segments, taking its inputs in bundles). The support
 they stand on (numba's settings, the prefetch hint, the random generator, the alias table of the negatives)
 is in kernel_support.py.
 
@@ -11,10 +11,12 @@ float64. Functions are compiled on first use and cached on disk (`cache=True`), 
 
 Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
   h        the input vector: a row of center_vectors (skip-gram) or the mean of the context rows (CBOW)
-  U        outside_vectors (V, d); o the word to predict, n_1..n_K the negatives (never o; repeats allowed)
+  U        outside_vectors (V, d); o a word to predict, n_1..n_K the negatives (repeats allowed)
   σ        the logistic function 1 / (1 + exp(-x)) for |x| < 6 (from a fine table, exact to float32: see
            sigmoid_terms), clipped to 0 or 1 beyond, as word2vec C clips at MAX_EXP = 6 (the loss is not
            clipped)
+Negatives are shared where it costs no quality (measured: SimLex-999 over seeds, benchmarks/README.md): by the
+pairs of one skip-gram window (pWord2Vec's idea), by CBOW_SHARE consecutive CBOW windows (BIDMach's).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from w2vcli.engines.base import linear_decay
-from w2vcli.engines.kernel_support import INLINE, JIT, below, draw_negatives, prefetch_row, uniform
+from w2vcli.engines.kernel_support import INLINE, JIT, below, draw_one, prefetch_row, uniform
 
 MAX_EXP = np.float32(6.0)
 
@@ -113,23 +115,74 @@ def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, c
 
 
 @njit(**INLINE)
-def skipgram_pair_update(center_vectors, outside_vectors, center, outside, negatives, lr, work, coef):
-    """Skip-gram, one (center, outside) pair: v_c predicts u_o against the negatives; per-pair SGD.
+def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
+    """Skip-gram, one window: v_c (c = words[pos]) predicts each context word o in words[lo:hi] (pos left out,
+    n = hi - lo - 1 >= 1 pairs), all pairs against the same negatives N = negatives (K,); one SGD step.
 
-        U   -= lr ∂J/∂U    (neg_pair_update)
-        v_c -= lr ∂J/∂v_c  (= += work[1])
-    with J = -log σ(u_o·v_c) - Σ_k log σ(-u_k·v_c) and every gradient taken at the parameters before the step:
-    the step of w2vcli.core.neg_sampling_loss_and_gradient(v_c, o, U, negatives). Returns J.
+        J   = Σ_o [-log σ(u_o·v_c) - Σ_k log σ(-u_{n_k}·v_c)]      the window's pair losses (returned, float64)
+            = Σ_o J(v_c, o, U, N) of w2vcli.core.neg_sampling_loss_and_gradient
+        v_c -= lr ∂J/∂v_c,  U -= lr ∂J/∂U                          every gradient at the parameters on entry
+    Each distinct row t of the outputs (a context word m_t times, or a negative m_t times) gets one coefficient
+        g_t = lr · m_t (1 - σ(f_t)) for a context word,  g_t = -lr · n · m_t σ(f_t) for a negative, f_t = u_t·v_c
+    then v_c += Σ_t g_t u_t and u_t += g_t v_c, both from the rows on entry. So the K negatives' scores are
+    computed once for the n pairs: 3 (n + K) d flops a window where per-pair SGD takes 3 n (K + 1) d.
+    The caller draws negatives never equal to a context word of the window (they may equal c: another matrix).
+    scratch.work (2, d): v_c on entry, then the step of v_c; scratch.rows and scratch.coef (2·window + K,).
     """
-    loss = neg_pair_update(center_vectors, center, outside_vectors, outside, negatives, lr, work, coef)
-    for j in range(center_vectors.shape[1]):
-        center_vectors[center, j] += work[1, j]
+    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
+    rows, coef, work = scratch.rows, scratch.coef, scratch.work
+    d = center_vectors.shape[1]
+    c = words[pos]
+    n = hi - lo - 1
+    m = 0  # distinct output rows: the context words first (rows[:contexts]), then the negatives
+    for p in range(lo, hi):
+        if p == pos:
+            continue
+        m = _add_row(rows, coef, 0, m, words[p], np.float32(1.0))
+    contexts = m
+    for k in range(negatives.shape[0]):
+        m = _add_row(rows, coef, contexts, m, negatives[k], np.float32(n))
+    loss = 0.0
+    for j in range(d):
+        work[0, j] = center_vectors[c, j]
+        work[1, j] = np.float32(0.0)
+    for t in range(m):
+        w = rows[t]
+        f = np.float32(0.0)
+        for j in range(d):
+            f += outside_vectors[w, j] * work[0, j]
+        # x = f for a context word, -f for a negative: J_t = -log σ(x), -lr ∂J/∂f = ±lr (1 - σ(x)), times m_t
+        one_minus_sig, nll = sigmoid_terms(f if t < contexts else -f)
+        loss += nll * coef[t]
+        coef[t] = (one_minus_sig if t < contexts else -one_minus_sig) * lr * coef[t]  # now g_t
+    for t in range(m):
+        g = coef[t]
+        if g == 0.0:  # σ clipped: nothing to do
+            continue
+        w = rows[t]
+        for j in range(d):
+            work[1, j] += g * outside_vectors[w, j]
+            outside_vectors[w, j] += g * work[0, j]
+    for j in range(d):
+        center_vectors[c, j] = work[0, j] + work[1, j]
     return loss
 
 
 @njit(**INLINE)
-def cbow_update(center_vectors, outside_vectors, words, lo, hi, pos, negatives, lr, work, coef):
-    """CBOW, one window: the mean of the context rows predicts the center word words[pos]; per-pair SGD.
+def _add_row(rows, counts, first, m, word, weight):
+    """Add weight to word's count among rows[first:m] (appending it when absent); returns the new m."""
+    for t in range(first, m):
+        if rows[t] == word:
+            counts[t] += weight
+            return m
+    rows[m] = word
+    counts[m] = weight
+    return m + 1
+
+
+@njit(**INLINE)
+def cbow_update(model, words, lo, hi, pos, negatives, lr, scratch):
+    """CBOW, one window: the mean of the context rows predicts the center word words[pos]; one SGD step.
 
     The context is words[lo:hi] without position pos (n = hi - lo - 1 >= 1 words, repeats counted each time).
         h    = (1/n) Σ_j v_{w_j}                             (word2vec's cbow_mean = 1), in work[0]
@@ -139,6 +192,8 @@ def cbow_update(center_vectors, outside_vectors, words, lo, hi, pos, negatives, 
     h, where the exact gradient ∂J/∂v_{w_j} = (1/n) ∂J/∂h (w2vcli.core.cbow) would give 1/n of it. With lr
     0.05 (word2vec's CBOW default) this is the step those tools are tuned for. Returns J.
     """
+    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
+    work, coef = scratch.work, scratch.coef
     d = center_vectors.shape[1]
     n = hi - lo - 1
     for j in range(d):
@@ -164,7 +219,7 @@ def cbow_update(center_vectors, outside_vectors, words, lo, hi, pos, negatives, 
 
 
 class Model(NamedTuple):
-    """The parameters, trained in place; every stripe of a chunk updates the same two matrices (Hogwild)."""
+    """The parameters, trained in place; threads update the same two matrices (Hogwild)."""
 
     center_vectors: np.ndarray  # (V, d) float32, the v's
     outside_vectors: np.ndarray  # (V, d) float32, the u's
@@ -191,7 +246,7 @@ class Settings(NamedTuple):
     """The run's model and window: fixed for the run."""
 
     window: int  # the largest window: each is shrunk to a random 1..window
-    cbow: bool  # CBOW (an update per window) or skip-gram (an update per (center, context) pair)
+    cbow: bool  # CBOW (the context's mean predicts the center) or skip-gram (the center predicts each context word)
 
 
 class Scratch(NamedTuple):
@@ -199,39 +254,79 @@ class Scratch(NamedTuple):
 
     rng_state: np.ndarray  # (1,) uint64: the splitmix64 generator's state, seeded by the caller
     buf: np.ndarray  # (longest segment,) int32: a segment's kept tokens
-    plan: np.ndarray  # (3, updates of the longest segment) int32: its updates
-    negatives: np.ndarray  # (updates of the longest segment, K) int32: their negatives
+    plan: np.ndarray  # (3, longest segment) int32: its windows (lo, hi, center position)
+    negatives: np.ndarray  # (longest segment, K) int32: their negatives
     work: np.ndarray  # (2, d) float32: the update rules' scratch
-    coef: np.ndarray  # (K + 1,) float32: the update rules' scratch
+    coef: np.ndarray  # (2·window + K,) float32: the update rules' coefficients
+    rows: np.ndarray  # (2·window + K,) int32: skipgram_window_update's distinct output rows
 
 
 _linear_decay = njit(**INLINE)(linear_decay)  # the schedule of base.linear_decay (the NumPy engine's), compiled
-PREFETCH_AHEAD = 2  # pairs (skip-gram) or windows (CBOW) between prefetching rows and updating them
+PREFETCH_AHEAD = 2  # windows between prefetching rows and updating them
+CBOW_SHARE = 8  # consecutive CBOW windows drawing one set of negatives
+
+
+@njit(**INLINE)
+def plan_windows(buf, n, window, state, plan):
+    """For each kept position i of buf[:n], a window shrunk to a random 1..window and cut at the segment's ends;
+    those with a context word go to plan (lo, hi, i). Returns how many."""
+    q = 0
+    for i in range(n):
+        reduced = 1 + below(state, window)
+        lo = max(0, i - reduced)
+        hi = min(n, i + reduced + 1)
+        if hi - lo < 2:
+            continue
+        plan[0, q] = lo
+        plan[1, q] = hi
+        plan[2, q] = i
+        q += 1
+    return q
+
+
+@njit(**INLINE)
+def draw_shared_negatives(state, tables, buf, plan, first, last, skip_center, out):
+    """Fill out (K,) with negatives for windows first..last-1 of plan: each draw ∝ count^ns_exponent, redrawn
+    while it equals a word those windows predict (skip-gram: a context word; CBOW: a center)."""
+    for k in range(out.shape[0]):
+        while True:
+            word = draw_one(state, tables.accept, tables.alias)
+            clash = False
+            for r in range(first, last):
+                lo, hi, i = plan[0, r], plan[1, r], plan[2, r]
+                if skip_center:
+                    for p in range(lo, hi):
+                        if p != i and buf[p] == word:
+                            clash = True
+                elif buf[i] == word:
+                    clash = True
+            if not clash:
+                break
+        out[k] = word
 
 
 @njit(**JIT)
-def train_stripe(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
+def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
     """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
 
     The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. For each segment: subsample (keep token t with
-    probability keep_probs[t]) into buf, then for each kept position draw a window shrunk to a random
-    1..window, cut at the segment's ends, and the negatives of each update; then run the updates in order:
-    skip-gram one per (center, context) pair, CBOW one per window.
-    Planning a segment's updates first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead
-    (the rows are scattered over matrices much larger than the caches: waiting for them is most of the time).
+    probability keep_probs[t]) into buf, plan its windows (plan_windows) and draw their negatives: one set per
+    skip-gram window, one per CBOW_SHARE consecutive CBOW windows; then run the windows in order, one SGD step
+    each (skipgram_window_update, cbow_update), each from the parameters the one before left.
+    Planning first lets the loop prefetch the rows of the window PREFETCH_AHEAD ahead (the rows are scattered
+    over matrices much larger than the caches: waiting for them is most of the time).
     lr is linear in raw (pre-subsampling) words: linear_decay(lr_start, lr_end, (raw_before + position) /
     raw_total), set at each segment's start (position: the segment's first token in tokens).
     Bundles: model (Model), tables (SamplingTables), schedule (Schedule), settings (Settings), scratch (Scratch).
     Returns (loss sum, windows trained).
     """
     center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
-    keep_probs, accept, alias = tables.keep_probs, tables.accept, tables.alias
-    window, cbow = settings.window, settings.cbow
+    keep_probs = tables.keep_probs
     state, buf, plan, negatives = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives
-    work, coef = scratch.work, scratch.coef
+    cbow = settings.cbow
+    share = CBOW_SHARE if cbow else 1
     loss = 0.0
     windows = 0
-    num_neg = negatives.shape[1]
     for s in range(first_seg, last_seg):
         a = seg_offsets[s]
         b = seg_offsets[s + 1]
@@ -245,44 +340,27 @@ def train_stripe(model, tokens, seg_offsets, first_seg, last_seg, tables, schedu
                 continue
             buf[n] = w
             n += 1
-        # plan: skip-gram rows (center, outside); CBOW rows (lo, hi, center position)
-        q = 0
-        for i in range(n):
-            reduced = 1 + below(state, window)
-            lo = max(0, i - reduced)
-            hi = min(n, i + reduced + 1)
-            if hi - lo < 2:
-                continue
-            windows += 1
-            if cbow:
-                plan[0, q] = lo
-                plan[1, q] = hi
-                plan[2, q] = i
-                draw_negatives(state, accept, alias, buf[i], negatives[q])
-                q += 1
-            else:
-                for p in range(lo, hi):
-                    if p != i:
-                        plan[0, q] = buf[i]
-                        plan[1, q] = buf[p]
-                        draw_negatives(state, accept, alias, buf[p], negatives[q])
-                        q += 1
+        q = plan_windows(buf, n, settings.window, state, plan)
+        windows += q
+        for first in range(0, q, share):
+            last = min(q, first + share)
+            draw_shared_negatives(state, tables, buf, plan, first, last, not cbow, negatives[first])
+            for r in range(first + 1, last):
+                negatives[r] = negatives[first]
         for r in range(q):
             ahead = r + PREFETCH_AHEAD
             if ahead < q:
-                if cbow:
-                    for p in range(plan[0, ahead], plan[1, ahead]):
-                        prefetch_row(center_vectors, buf[p])
-                    prefetch_row(outside_vectors, buf[plan[2, ahead]])
-                else:
-                    prefetch_row(center_vectors, plan[0, ahead])
-                    prefetch_row(outside_vectors, plan[1, ahead])
-                for k in range(num_neg):
-                    prefetch_row(outside_vectors, negatives[ahead, k])
+                lo, hi, i = plan[0, ahead], plan[1, ahead], plan[2, ahead]
+                for p in range(lo, hi):  # the context rows: inputs (CBOW) or outputs (skip-gram)
+                    if p != i:
+                        prefetch_row(center_vectors if cbow else outside_vectors, buf[p])
+                prefetch_row(outside_vectors if cbow else center_vectors, buf[i])
+                if ahead % share == 0:  # the first window of those sharing the negatives
+                    for k in range(negatives.shape[1]):
+                        prefetch_row(outside_vectors, negatives[ahead, k])
             if cbow:
-                loss += cbow_update(center_vectors, outside_vectors, buf, plan[0, r], plan[1, r], plan[2, r],
-                                    negatives[r], lr, work, coef)
+                loss += cbow_update(model, buf, plan[0, r], plan[1, r], plan[2, r], negatives[r], lr, scratch)
             else:
-                loss += skipgram_pair_update(center_vectors, outside_vectors, plan[0, r], plan[1, r], negatives[r],
-                                             lr, work, coef)
+                loss += skipgram_window_update(model, buf, plan[0, r], plan[1, r], plan[2, r], negatives[r], lr,
+                                               scratch)
     return loss, windows

@@ -123,19 +123,11 @@ def build_alias(probs):
 
 
 @njit(**INLINE)
-def draw_negatives(state, accept, alias, avoid, out):
-    """Fill out (K,) with negatives drawn ∝ count^ns_exponent (the alias table), none equal to avoid.
-
-    A draw that hits `avoid` is redrawn (so there are always K negatives, as in w2vcli.vocab.NegativeSampler).
-    One 64-bit random number per draw: the high 32 bits choose the slot, the low 32 bits the coin.
-    """
-    v = accept.shape[0]
-    for k in range(out.shape[0]):
-        while True:
-            bits = next_u64(state)
-            i = np.int64(((bits >> _S32) * np.uint64(v)) >> _S32)
-            if np.float64(bits & _LOW32) * _INV32 >= accept[i]:
-                i = alias[i]
-            if i != avoid:
-                out[k] = i
-                break
+def draw_one(state, accept, alias):
+    """One word drawn from the alias table's distribution (∝ count^ns_exponent for the negatives), with one
+    64-bit random number: the high 32 bits choose the slot, the low 32 bits the coin."""
+    bits = next_u64(state)
+    i = np.int64(((bits >> _S32) * np.uint64(accept.shape[0])) >> _S32)
+    if np.float64(bits & _LOW32) * _INV32 >= accept[i]:
+        i = alias[i]
+    return i
