@@ -382,8 +382,13 @@ def test_resumed_run_equals_uninterrupted_run(run_a, corpus, tmp_path, monkeypat
     assert np.array_equal(result_b.state.center_vectors, result_a.state.center_vectors)
     assert np.array_equal(result_b.state.outside_vectors, result_a.state.outside_vectors)
     assert np.array_equal(result_b.history, result_a.history)
-    for name in ("vectors.txt", "loss.csv", "config.yaml"):
+    for name in ("vectors.bin", "loss.csv", "config.yaml"):
         assert (out_b / name).read_bytes() == (out_a / name).read_bytes(), name
+    with np.load(out_a / "model.npz") as model_a, np.load(out_b / "model.npz") as model_b:
+        assert model_b["center_vectors"].dtype == np.float32
+        assert sorted(model_a.files) == sorted(model_b.files)
+        for key in model_a.files:
+            assert np.array_equal(model_a[key], model_b[key]), key
 
 
 def test_two_threads_and_cbow_train(corpus, tmp_path):
@@ -450,3 +455,20 @@ def test_scratch_is_sized_by_the_longest_sentence_not_the_window():
 def test_sigmoid_terms_of_nan_is_nan():
     one_minus_sigma, loss = fk.sigmoid_terms(np.float32(np.nan))
     assert np.isnan(one_minus_sigma) and np.isnan(loss)
+
+
+def test_cached_kernels_are_dropped_when_a_file_they_inline_changes(tmp_path):
+    """numba keys its cache by the kernel file's text alone; forget_stale_cache adds the files it inlines."""
+    module, dependency, cache = tmp_path / "kernels.py", tmp_path / "support.py", tmp_path / "__pycache__"
+    module.write_text("")
+    dependency.write_text("X = 1\n")
+    cache.mkdir()
+    kernel_support.forget_stale_cache(str(module), [str(dependency)])  # first run: stamps the dependency's text
+    cached = [cache / "kernels.train-10.py311.nbi", cache / "kernels.train-10.py311.1.nbc"]
+    for path in cached:
+        path.write_bytes(b"compiled")
+    kernel_support.forget_stale_cache(str(module), [str(dependency)])  # unchanged: the cache stays
+    assert all(path.exists() for path in cached)
+    dependency.write_text("X = 2\n")
+    kernel_support.forget_stale_cache(str(module), [str(dependency)])  # changed: compiled anew
+    assert not any(path.exists() for path in cached)

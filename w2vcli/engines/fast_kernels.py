@@ -7,7 +7,8 @@ is in kernel_support.py.
 
 Everything here is float32 (the vectors, the dot products, the steps) except the loss, which each thread sums in
 float64. Functions are compiled on first use and cached on disk (`cache=True`), so later runs start quickly
-(the cache is keyed by this file's text alone: see kernel_support.py after editing that file).
+(numba keys the cache by this file's text alone, so kernel_support.forget_stale_cache drops it when a file
+these kernels inline from changes).
 
 Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
   h        the input vector: a row of center_vectors (skip-gram) or the mean of the context rows (CBOW)
@@ -26,8 +27,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from w2vcli.engines import base, kernel_support
 from w2vcli.engines.base import linear_decay
 from w2vcli.engines.kernel_support import INLINE, JIT, below, draw_one, prefetch_row, uniform
+
+kernel_support.forget_stale_cache(__file__, [kernel_support.__file__, base.__file__])
 
 MAX_EXP = np.float32(6.0)
 

@@ -5,10 +5,14 @@ Random numbers come from a per-thread splitmix64 generator whose state is one ui
 kernels advance it in place); the caller seeds it.
 
 numba's on-disk cache (`cache=True`) is keyed by the source file of the function compiled, not by the files it
-calls into: after editing this file (or base.linear_decay), delete w2vcli/engines/__pycache__/fast_kernels.*
-so the kernels that inline these functions are compiled again.
+calls into: a kernel inlining a function of this file (or base.linear_decay) would stay compiled from the old
+text after an edit here. So fast_kernels.py calls forget_stale_cache, which drops its cached kernels whenever
+the text of a file they depend on has changed.
 """
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import numpy as np
 from llvmlite import ir
@@ -23,6 +27,29 @@ JIT = {"cache": True, "fastmath": FASTMATH, "nogil": True}
 # The helpers are inlined into their callers at numba's IR level: separate calls would cost a reference-count
 # update of every array argument per pair, atomic operations that the threads would also contend on.
 INLINE = {**JIT, "inline": "always"}
+
+
+
+def forget_stale_cache(module_file: str, dependencies: list[str]) -> None:
+    """Delete numba's cached kernels of module_file (__pycache__/NAME.*.nbi, .nbc) when the text of any of
+    `dependencies` differs from when they were cached (a hash kept in __pycache__/NAME.depends)."""
+    module = Path(module_file)
+    cache = module.parent / "__pycache__"
+    digest = hashlib.sha256(b"".join(Path(path).read_bytes() for path in dependencies)).hexdigest()
+    stamp = cache / f"{module.stem}.depends"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        for stale in [*cache.glob(f"{module.stem}.*.nbi"), *cache.glob(f"{module.stem}.*.nbc")]:
+            stale.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: numba then caches elsewhere, or not at all
+        pass
+
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
