@@ -54,7 +54,8 @@ def scratch(outputs: int = 16):
 @pytest.mark.parametrize("words, negatives", [
     ([2, 4, 6, 0, 7], [3, 5, 8, 1, 5]),  # distinct context words; a negative drawn twice
     ([4, 4, 2, 7, 4], [3, 2, 3, 3, 0]),  # a context word twice beside the center, which is also a negative
-], ids=["distinct", "repeated"])
+    ([1, 5, 2, 8, 3], [5, 6, 3, 5, 0]),  # negatives equal to context words: skipped, as word2vec C skips them
+], ids=["distinct", "repeated", "clash"])
 def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words, negatives):
     """The window around pos: J = Σ_o core.neg_sampling_loss_and_gradient(v_c, o, U, N) over its context words,
     every gradient at the parameters on entry, one step v_c -= lr ∂J/∂v_c, U -= lr ∂J/∂U."""
@@ -63,10 +64,11 @@ def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words
     lo, hi, pos = 0, 5, 2
     c, context = int(words[pos]), [int(w) for p, w in enumerate(words) if p != pos]
     negatives = np.array(negatives, dtype=np.int32)
+    kept = np.array([k for k in negatives if k not in context])  # N minus the context words
     loss, grad_center, grad_outside = 0.0, np.zeros(D), np.zeros((V, D))
     for o in context:
         pair_loss, pair_center, pair_outside = core.neg_sampling_loss_and_gradient(
-            center[c].astype(np.float64), o, outside.astype(np.float64), negatives)
+            center[c].astype(np.float64), o, outside.astype(np.float64), kept)
         loss, grad_center, grad_outside = loss + pair_loss, grad_center + pair_center, grad_outside + pair_outside
     want_center = center.astype(np.float64)
     want_center[c] -= LR * grad_center
@@ -87,14 +89,16 @@ def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words
 
 
 def test_cbow_update_adds_the_whole_step_of_the_mean_to_every_context_row():
-    """word2vec C's cbow_mean=1 convention: h = mean of the n context rows, each row += -lr ∂J/∂h (no 1/n)."""
+    """word2vec C's cbow_mean=1 convention: h = mean of the n context rows, each row += -lr ∂J/∂h (no 1/n).
+    A negative equal to the center is skipped (word2vec C, gensim)."""
     center, outside = matrices(1)
     words = np.array([2, 4, 6, 2, 7], dtype=np.int32)  # context 2, 4, 2, 7 (2 twice) around the center 6
     lo, hi, pos = 0, 5, 2
-    negatives = np.array([1, 3, 5, 3, 8], dtype=np.int32)
+    negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)  # 3 twice; 6 is the center: skipped
+    kept = np.array([1, 3, 3, 8])
     context = [2, 4, 2, 7]
     h = center[context].astype(np.float64).mean(axis=0)
-    loss, grad_h, grad_outside = core.neg_sampling_loss_and_gradient(h, 6, outside.astype(np.float64), negatives)
+    loss, grad_h, grad_outside = core.neg_sampling_loss_and_gradient(h, 6, outside.astype(np.float64), kept)
     want_center = center.astype(np.float64)
     for w in context:  # every occurrence, undivided
         want_center[w] -= LR * grad_h
@@ -111,7 +115,7 @@ def test_cbow_update_adds_the_whole_step_of_the_mean_to_every_context_row():
     word2ind = {str(i): i for i in range(V)}
     _, grad_center_vectors, _ = core.cbow(
         "6", [str(w) for w in context], word2ind, center.astype(np.float64), outside.astype(np.float64),
-        lambda vec, idx, out: core.neg_sampling_loss_and_gradient(vec, idx, out, negatives),
+        lambda vec, idx, out: core.neg_sampling_loss_and_gradient(vec, idx, out, kept),
     )
     np.testing.assert_allclose(new_center - center, -LR * len(context) * grad_center_vectors, rtol=1e-4, atol=ATOL)
 
@@ -472,3 +476,11 @@ def test_cached_kernels_are_dropped_when_a_file_they_inline_changes(tmp_path):
     dependency.write_text("X = 2\n")
     kernel_support.forget_stale_cache(str(module), [str(dependency)])  # changed: compiled anew
     assert not any(path.exists() for path in cached)
+
+
+def test_a_vocabulary_of_two_words_trains():
+    """Negatives shared by a window may all be its context words: they are skipped, never redrawn forever."""
+    for model in ("skipgram", "cbow"):
+        engine = engine_for([0, 1] * 2000, [0, 4000], model=model, window=5, negative=3, epochs=1)
+        reports = list(engine.run(engine.init_state(1)))
+        assert sum(r.words for r in reports) == 4000 and all(np.isfinite(r.loss) for r in reports)

@@ -71,12 +71,13 @@ def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, c
     """One negative-sampling SGD step on the outside rows, for input h = inputs[row] predicting `target`.
 
         f_0 = u_o·h,  f_k = u_{n_k}·h                      (scores, with the rows as they were on entry)
-        J   = -log σ(f_0) - Σ_k log σ(-f_k)               (returned, float64)
+        J   = -log σ(f_0) - Σ_k log σ(-f_k)               (returned, float64; k over the negatives ≠ o)
         g_0 = lr (1 - σ(f_0)),  g_k = -lr σ(f_k)           = -lr ∂J/∂f
         work[1] = Σ_k g_k u_k  (k = 0..K)                  = -lr ∂J/∂h   (the caller applies it to h's rows)
         u_k += g_k h  for every k                          = -lr ∂J/∂u_k; a negative drawn twice moves twice
-    This is exactly one SGD step `U -= lr ∂J/∂U` of w2vcli.core.neg_sampling_loss_and_gradient (all scores
-    use the rows before the step, also for repeated negatives). inputs[row] is read, never written, and must
+    A negative equal to o is skipped, as word2vec C and gensim skip it. This is exactly one SGD step
+    `U -= lr ∂J/∂U` of w2vcli.core.neg_sampling_loss_and_gradient with those negatives (all scores use the rows
+    before the step, also for repeated negatives). inputs[row] is read, never written, and must
     not be a row of outside_vectors. work is (2, d) scratch (row 1 is the output), coef (K + 1,) scratch.
     """
     d = outside_vectors.shape[1]
@@ -84,6 +85,9 @@ def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, c
     loss = 0.0
     for k in range(num):
         w = target if k == 0 else negatives[k - 1]
+        if k > 0 and w == target:
+            coef[k] = np.float32(0.0)
+            continue
         f = np.float32(0.0)
         for j in range(d):
             f += outside_vectors[w, j] * inputs[row, j]
@@ -97,8 +101,6 @@ def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, c
     for k in range(1, num):
         w = negatives[k - 1]
         if w == target:
-            coef[0] += coef[k]
-            coef[k] = np.float32(0.0)
             continue
         for m in range(k - 1):
             if negatives[m] == w:
@@ -130,7 +132,8 @@ def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
         g_t = lr · m_t (1 - σ(f_t)) for a context word,  g_t = -lr · n · m_t σ(f_t) for a negative, f_t = u_t·v_c
     then v_c += Σ_t g_t u_t and u_t += g_t v_c, both from the rows on entry. So the K negatives' scores are
     computed once for the n pairs: 3 (n + K) d flops a window where per-pair SGD takes 3 n (K + 1) d.
-    The caller draws negatives never equal to a context word of the window (they may equal c: another matrix).
+    A negative equal to a context word is skipped (as word2vec C and gensim skip one equal to the word
+    predicted), so J is Σ_o J(v_c, o, U, N \\ context); one equal to c stays (v_c is in the other matrix).
     scratch.work (2, d): v_c on entry, then the step of v_c; scratch.rows and scratch.coef (2·window + K,).
     """
     center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
@@ -145,7 +148,8 @@ def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
         m = _add_row(rows, coef, 0, m, words[p], np.float32(1.0))
     contexts = m
     for k in range(negatives.shape[0]):
-        m = _add_row(rows, coef, contexts, m, negatives[k], np.float32(n))
+        if _find_row(rows, 0, contexts, negatives[k]) < 0:
+            m = _add_row(rows, coef, contexts, m, negatives[k], np.float32(n))
     loss = 0.0
     for j in range(d):
         work[0, j] = center_vectors[c, j]
@@ -173,12 +177,21 @@ def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
 
 
 @njit(**INLINE)
-def _add_row(rows, counts, first, m, word, weight):
-    """Add weight to word's count among rows[first:m] (appending it when absent); returns the new m."""
+def _find_row(rows, first, m, word):
+    """The index of word in rows[first:m], or -1."""
     for t in range(first, m):
         if rows[t] == word:
-            counts[t] += weight
-            return m
+            return t
+    return -1
+
+
+@njit(**INLINE)
+def _add_row(rows, counts, first, m, word, weight):
+    """Add weight to word's count among rows[first:m] (appending it when absent); returns the new m."""
+    t = _find_row(rows, first, m, word)
+    if t >= 0:
+        counts[t] += weight
+        return m
     rows[m] = word
     counts[m] = weight
     return m + 1
@@ -288,34 +301,14 @@ def plan_windows(buf, n, window, state, plan):
     return q
 
 
-@njit(**INLINE)
-def draw_shared_negatives(state, tables, buf, plan, first, last, skip_center, out):
-    """Fill out (K,) with negatives for windows first..last-1 of plan: each draw ∝ count^ns_exponent, redrawn
-    while it equals a word those windows predict (skip-gram: a context word; CBOW: a center)."""
-    for k in range(out.shape[0]):
-        while True:
-            word = draw_one(state, tables.accept, tables.alias)
-            clash = False
-            for r in range(first, last):
-                lo, hi, i = plan[0, r], plan[1, r], plan[2, r]
-                if skip_center:
-                    for p in range(lo, hi):
-                        if p != i and buf[p] == word:
-                            clash = True
-                elif buf[i] == word:
-                    clash = True
-            if not clash:
-                break
-        out[k] = word
-
-
 @njit(**JIT)
 def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
     """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
 
     The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. For each segment: subsample (keep token t with
-    probability keep_probs[t]) into buf, plan its windows (plan_windows) and draw their negatives: one set per
-    skip-gram window, one per CBOW_SHARE consecutive CBOW windows; then run the windows in order, one SGD step
+    probability keep_probs[t]) into buf, plan its windows (plan_windows) and draw their negatives: one set of K
+    per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (a negative equal to a word a window
+    predicts is skipped by its update); then run the windows in order, one SGD step
     each (skipgram_window_update, cbow_update), each from the parameters the one before left.
     Planning first lets the loop prefetch the rows of the window PREFETCH_AHEAD ahead (the rows are scattered
     over matrices much larger than the caches: waiting for them is most of the time).
@@ -346,11 +339,12 @@ def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, sche
             n += 1
         q = plan_windows(buf, n, settings.window, state, plan)
         windows += q
-        for first in range(0, q, share):
-            last = min(q, first + share)
-            draw_shared_negatives(state, tables, buf, plan, first, last, not cbow, negatives[first])
-            for r in range(first + 1, last):
-                negatives[r] = negatives[first]
+        for r in range(q):  # K negatives for every `share` windows
+            for k in range(negatives.shape[1]):
+                if r % share == 0:
+                    negatives[r, k] = draw_one(state, tables.accept, tables.alias)
+                else:
+                    negatives[r, k] = negatives[r - 1, k]
         for r in range(q):
             ahead = r + PREFETCH_AHEAD
             if ahead < q:
