@@ -185,7 +185,8 @@ def long_lines(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-LONG_LINE_OPTIONS = ["--max-vocab", "3", "--batch-size", "100000", "--sample", "1e-5", "--checkpoint-every", "0"]
+LONG_LINE_OPTIONS = ["--max-vocab", "3", "--batch-size", "100000", "--sample", "1e-5", "--checkpoint-every", "0",
+                     "--save", "txt,bin"]  # every output, vectors.txt too
 
 
 def test_20_mb_line_without_newline_trains(tmp_path, long_lines):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import warnings
 from pathlib import Path
@@ -19,7 +20,7 @@ from w2vcli.engines.base import TrainState
 from w2vcli.errors import TrainingInterrupted, W2VError
 from w2vcli.train import train
 
-FINAL_FILES = ["vectors.txt", "vectors.bin", "loss.csv", "config.yaml"]
+FINAL_FILES = ["vectors.txt", "vectors.bin", "loss.csv", "config.yaml"]  # the runs compared save txt,bin
 
 
 def silent(message):
@@ -49,6 +50,8 @@ def assert_same_run(a: Path, b: Path) -> None:
         for key in ma.files:
             assert np.array_equal(ma[key], mb[key]), key
     assert checkpoint_names(a) == checkpoint_names(b)
+    for run in (a, b):  # model.npz is the final checkpoint, linked
+        assert os.path.samefile(run / "model.npz", run / "checkpoints" / checkpoint_names(run)[-1])
     final_a, history_a, meta_a = latest_checkpoint(a / "checkpoints")
     final_b, history_b, meta_b = latest_checkpoint(b / "checkpoints")
     assert np.array_equal(final_a.center_vectors, final_b.center_vectors)
@@ -75,7 +78,7 @@ def uninterrupted(corpus, tmp_path_factory):
     runs = {}
     for name, (options, _) in SCHEDULES.items():
         out = tmp_path_factory.mktemp(f"a-{name}") / "out"
-        config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, quiet=True, **options)
+        config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, quiet=True, save="txt,bin", **options)
         runs[name] = (config, out, train(config, out, log=silent))
     return runs
 
@@ -105,7 +108,8 @@ def test_interrupted_then_resumed_run_equals_uninterrupted_run(schedule, uninter
     assert f"w2v train --out {out_b} --resume" in message
     assert f"step-{stop:09d}.npz" in message
     assert checkpoint_names(out_b)[-1] == f"step-{stop:09d}.npz"
-    assert not (out_b / "vectors.txt").exists()  # outputs are written only at the end
+    for name in ("vectors.txt", "vectors.bin", "model.npz"):  # outputs are written only at the end
+        assert not (out_b / name).exists(), name
     state, history, meta = load_checkpoint(out_b / "checkpoints" / f"step-{stop:09d}.npz")
     assert state.step == stop and len(history) == stop
 
@@ -268,7 +272,8 @@ def test_train_refuses_a_folder_that_holds_a_run_and_resume_of_an_empty_one(corp
 
 @pytest.fixture
 def interrupted_cli_run(corpus, tmp_path, monkeypatch):
-    """A run started with the CLI's options, stopped by Ctrl-C after step 100 (library call, as the CLI makes)."""
+    """A run started with the CLI's options (save: the default, bin), stopped by Ctrl-C after step 100 (library
+    call, as the CLI makes)."""
     out = tmp_path / "run"
     config = TrainConfig(engine="numpy", corpus=str(corpus), dim=8, iterations=300, anneal_every=100,
                          checkpoint_every=50,
@@ -282,11 +287,31 @@ def interrupted_cli_run(corpus, tmp_path, monkeypatch):
 
 def test_cli_resume_continues_the_run(interrupted_cli_run, uninterrupted):
     out = interrupted_cli_run
+    assert load_checkpoint(out / "checkpoints" / "step-000000100.npz").config.save == "bin"
     result = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("trained 300 steps in ")
+    assert result.stdout.endswith(f"wrote {out}/ (vectors.bin, model.npz, config.yaml, loss.csv, loss.png, "
+                                  "pca.png)\n")
+    assert not (out / "vectors.txt").exists()
     _, out_a, _ = uninterrupted["iterations"]
-    assert_same_run(out_a, out)
+    assert (out / "vectors.bin").read_bytes() == (out_a / "vectors.bin").read_bytes()
+    with np.load(out_a / "model.npz") as ma, np.load(out / "model.npz") as mb:
+        for key in ("center_vectors", "outside_vectors", "words", "counts", "history"):
+            assert np.array_equal(ma[key], mb[key]), key
+        meta_a, meta_b = json.loads(str(ma["meta"])), json.loads(str(mb["meta"]))
+    assert (meta_a["config"].pop("save"), meta_b["config"].pop("save")) == ("txt,bin", "bin")
+    assert meta_a == meta_b  # the rest of the meta, RNG state included, is the same
+
+
+def test_cli_resume_may_change_save_and_then_writes_vectors_txt(interrupted_cli_run, uninterrupted):
+    out = interrupted_cli_run
+    result = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--quiet", "--save", "txt,bin"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(f"wrote {out}/ (vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, "
+                                  "loss.png, pca.png)\n")
+    _, out_a, _ = uninterrupted["iterations"]  # trained with save txt,bin from the start
+    assert_same_run(out_a, out)  # vectors.txt and config.yaml included, bit for bit
 
 
 def test_cli_resume_reads_the_checkpoint_file_once(interrupted_cli_run, monkeypatch):

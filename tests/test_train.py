@@ -6,6 +6,7 @@ import csv
 import errno
 import math
 import os
+import re
 import signal
 from collections import Counter, namedtuple
 from pathlib import Path
@@ -26,6 +27,7 @@ from reference import (
 
 import w2vcli.checkpoint as checkpoint_module
 import w2vcli.encoded as encoded_module
+import w2vcli.outputs as outputs_module
 import w2vcli.preflight as preflight_module
 import w2vcli.rundir as rundir_module
 import w2vcli.train as train_module
@@ -41,7 +43,10 @@ from w2vcli.vocab import Vocab
 shutil_usage = namedtuple("shutil_usage", "total used free")
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]
+OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save txt,bin
+DEFAULT_OUTPUTS = ["vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save bin
+PHASES_LINE = re.compile(r"phases: count (\d+\.\d\d) s, encode (\d+\.\d\d) s, train (\d+\.\d\d) s, "
+                         r"outputs (\d+\.\d\d) s")
 
 
 def quiet_config(corpus, **options) -> TrainConfig:
@@ -63,10 +68,20 @@ def leftovers(folder: Path) -> list[str]:
 def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny")
     corpus = write_toy_corpus(folder)
-    config = quiet_config(corpus)
+    config = quiet_config(corpus, save="txt,bin")  # both vector files, to compare them with each other
     out = folder / "out"
     result = train(config, out, log=silent)
     return corpus, config, out, result
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """A run with the default save ("bin"), its log lines kept."""
+    folder = tmp_path_factory.mktemp("default")
+    corpus = write_toy_corpus(folder, sentences=300)
+    messages = []
+    result = train(quiet_config(corpus), folder / "out", log=messages.append)
+    return folder / "out", result, messages
 
 
 # ------------------------------------------------------------------------------------------------ the outputs
@@ -81,8 +96,61 @@ def test_train_writes_every_output(tiny_run):
     checkpoints = sorted(p.name for p in (out / "checkpoints").iterdir())
     total = result.state.step
     assert checkpoints[-1] == f"step-{total:09d}.npz"  # the final state is checkpointed
+    assert os.path.samefile(out / "model.npz", out / "checkpoints" / checkpoints[-1])  # model.npz is that file
     assert leftovers(out) == []
     assert result.out_dir == out
+
+
+def test_the_default_run_writes_vectors_bin_and_no_vectors_txt(default_run):
+    out, result, _ = default_run
+    assert sorted(p.name for p in out.iterdir()) == sorted([*DEFAULT_OUTPUTS, "checkpoints"])
+    assert "save: bin" in (out / "config.yaml").read_text(encoding="utf-8")
+    words, vectors = read_binary_vectors(out / "vectors.bin")
+    assert words == result.vocab.words
+    assert same_bits(vectors, result.state.center_vectors.astype(np.float32))
+    assert leftovers(out) == []
+
+
+def test_the_log_ends_with_the_seconds_of_each_of_four_phases(default_run):
+    out, result, messages = default_run
+    assert list(result.phases) == ["count", "encode", "train", "outputs"]
+    assert all(seconds >= 0 for seconds in result.phases.values())
+    assert result.phases["train"] == result.seconds
+    match = PHASES_LINE.fullmatch(messages[-1])
+    assert match, messages
+    assert [float(g) for g in match.groups()] == [round(s, 2) for s in result.phases.values()]
+    assert sum(PHASES_LINE.fullmatch(m) is not None for m in messages) == 1
+
+
+FINAL_CHECKPOINT_SCHEDULES = {
+    # name: (config options, the steps of the checkpoints given the run's total steps)
+    "iterations": (dict(engine="numpy", iterations=60, anneal_every=20, checkpoint_every=20),
+                   lambda total: [20, 40, 60]),  # the last step is a multiple of checkpoint_every
+    "numpy epochs": (dict(engine="numpy", epochs=2, checkpoint_every=1000), lambda total: [total]),  # none due
+    "fast epochs": (dict(engine="fast", lr=None, threads=1, epochs=2, checkpoint_every=1000),
+                    lambda total: [total // 2, total]),  # the fast engine checkpoints each epoch's end
+}
+
+
+@pytest.mark.parametrize("schedule", list(FINAL_CHECKPOINT_SCHEDULES))
+def test_the_final_checkpoint_is_written_once(tmp_path, monkeypatch, schedule):
+    """The last step is due a scheduled checkpoint (a multiple of checkpoint_every, an epoch's end): it is the
+    final checkpoint, written once, with the vocabulary, and linked as model.npz."""
+    options, steps = FINAL_CHECKPOINT_SCHEDULES[schedule]
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    real_save = train_module.save_checkpoint
+    saved = []  # (step, with the vocabulary)
+
+    def counting_save(folder, state, history, config, fingerprint, vocab=None):
+        saved.append((state.step, vocab is not None))
+        return real_save(folder, state, history, config, fingerprint, vocab)
+
+    monkeypatch.setattr(train_module, "save_checkpoint", counting_save)
+    out = tmp_path / "out"
+    result = train(quiet_config(corpus, **options), out, log=silent)
+    total = result.state.step
+    assert saved == [(step, step == total) for step in steps(total)]
+    assert os.path.samefile(out / "model.npz", out / "checkpoints" / f"step-{total:09d}.npz")
 
 
 def test_total_steps_of_the_run(tiny_run):
@@ -98,22 +166,26 @@ def test_vocabulary_is_most_frequent_first_and_model_npz_matches_it(tiny_run):
     counter = Counter(w for line in corpus.read_text(encoding="utf-8").splitlines() for w in line.lower().split())
     want = [(w, c) for w, c in counter.most_common() if c >= config.min_count]
     assert result.vocab.words == [w for w, _ in want]
-    with np.load(out / "model.npz") as model:
-        assert sorted(model.files) == ["center_vectors", "counts", "outside_vectors", "words"]
+    final = out / "checkpoints" / f"step-{result.state.step:09d}.npz"
+    assert os.path.samefile(out / "model.npz", final)  # model.npz is the final checkpoint, linked
+    with np.load(out / "model.npz", allow_pickle=False) as model:
+        assert sorted(model.files) == ["center_vectors", "counts", "history", "meta", "outside_vectors", "words"]
         assert model["words"].tolist() == [w for w, _ in want]
         assert model["counts"].tolist() == [c for _, c in want]
-        assert model["center_vectors"].dtype == np.float32
+        assert model["center_vectors"].dtype == np.float64  # the NumPy engine's state, as trained
         assert model["center_vectors"].shape == (len(want), config.dim)
         assert model["outside_vectors"].shape == (len(want), config.dim)
-        assert np.array_equal(model["center_vectors"], result.state.center_vectors.astype(np.float32))
-        assert np.array_equal(model["outside_vectors"], result.state.outside_vectors.astype(np.float32))
+        assert np.array_equal(model["center_vectors"].view(np.uint64), result.state.center_vectors.view(np.uint64))
+        assert np.array_equal(model["outside_vectors"].view(np.uint64),
+                              result.state.outside_vectors.view(np.uint64))
+        assert np.array_equal(model["history"], result.history)
     assert np.all(np.diff(result.vocab.counts) <= 0)
 
 
 def test_vectors_txt_and_bin_equal_model_npz_bit_for_bit(tiny_run):
     corpus, config, out, result = tiny_run
     with np.load(out / "model.npz") as model:
-        words, center = model["words"].tolist(), model["center_vectors"]
+        words, center = model["words"].tolist(), model["center_vectors"].astype(np.float32)  # as the files hold
     header = (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0]
     assert header == f"{len(words)} {config.dim}"
     assert (out / "vectors.bin").read_bytes().startswith(f"{len(words)} {config.dim}\n".encode())
@@ -129,7 +201,7 @@ def test_gensim_loads_vectors_txt_and_bin_identically(tiny_run):
 
     corpus, config, out, result = tiny_run
     with np.load(out / "model.npz") as model:
-        words, center = model["words"].tolist(), model["center_vectors"]
+        words, center = model["words"].tolist(), model["center_vectors"].astype(np.float32)
     text = KeyedVectors.load_word2vec_format(str(out / "vectors.txt"))
     binary = KeyedVectors.load_word2vec_format(str(out / "vectors.bin"), binary=True)
     assert list(text.index_to_key) == words
@@ -238,50 +310,84 @@ def test_nan_loss_stops_training_keeps_earlier_checkpoints(tmp_path, monkeypatch
 # ---------------------------------------------------------------------------------------------- atomic outputs
 
 
-def test_failed_model_npz_write_leaves_no_partial_file(tmp_path, monkeypatch):
+def cannot_link(source, target):
+    raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+
+def fail_linking_then_copying(monkeypatch):
+    """model.npz cannot be linked (another file system), and the copy fails half-way (a full disk)."""
+    real_copy = outputs_module.shutil.copyfileobj
+
+    def half_a_copy(source, target, *args):
+        if Path(str(source.name)).parent.name != "checkpoints":  # not the final checkpoint: copied for real
+            return real_copy(source, target, *args)
+        target.write(source.read(100))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outputs_module.os, "link", cannot_link)
+    monkeypatch.setattr(outputs_module.shutil, "copyfileobj", half_a_copy)
+
+
+def fail_renaming_the_link(monkeypatch):
+    """model.npz is linked under a temporary name, and renaming that to model.npz fails."""
+    real_replace = outputs_module.os.replace
+
+    def failing_replace(source, target):
+        if Path(target).name == "model.npz":
+            raise OSError(errno.EIO, "Input/output error")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(outputs_module.os, "replace", failing_replace)
+
+
+@pytest.mark.parametrize("failure", [fail_linking_then_copying, fail_renaming_the_link])
+def test_a_failure_to_link_or_copy_model_npz_leaves_no_partial_file(tmp_path, monkeypatch, failure):
     corpus = write_toy_corpus(tmp_path, sentences=300)
-    real_savez = np.savez
-
-    def failing_savez(handle, **arrays):
-        if "counts" not in arrays:  # a checkpoint: write it for real
-            return real_savez(handle, **arrays)
-        handle.write(b"PK\x03\x04 half a model")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(np, "savez", failing_savez)
     out = tmp_path / "out"
-    with pytest.raises(OSError):
+    failure(monkeypatch)
+    with pytest.raises(OSError, match="No space left on device|Input/output error"):
         train(quiet_config(corpus), out, log=silent)
     assert not (out / "model.npz").exists()
     assert leftovers(out) == []
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
-    assert (out / "vectors.txt").exists()  # written before model.npz, complete
-    assert list((out / "checkpoints").glob("step-*.npz"))
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # no temporary link either
+    final = max((out / "checkpoints").glob("step-*.npz"))  # kept: `--resume` writes the outputs from it
+    with np.load(final, allow_pickle=False) as checkpoint:
+        words, center = checkpoint["words"].tolist(), checkpoint["center_vectors"]  # (V, d) float64
+    got_words, got = read_binary_vectors(out / "vectors.bin")  # written before model.npz, complete
+    assert got_words == words and same_bits(got, center.astype(np.float32))
 
 
-def test_failed_plot_leaves_no_partial_png(tmp_path, monkeypatch):
-    import matplotlib.figure
-
+def test_a_failed_plot_leaves_no_partial_png(tmp_path, monkeypatch):
+    """The drawing child's disk fails half-way through pca.png: loss.png is whole, pca.png absent, no temporary
+    file left, and the run ends with one W2VError (the vectors, model.npz and loss.csv were written meanwhile)."""
     corpus = write_toy_corpus(tmp_path, sentences=300)
-    real_savefig = matplotlib.figure.Figure.savefig
-    calls = []
-
-    def failing_second_savefig(self, handle, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:  # loss.png
-            return real_savefig(self, handle, *args, **kwargs)
-        handle.write(b"\x89PNG\r\n\x1a\n truncated")  # pca.png: half written, then the disk fails
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", failing_second_savefig)
+    child_site = tmp_path / "child-site"  # on the child's PYTHONPATH: its sitecustomize.py runs at start-up
+    child_site.mkdir()
+    (child_site / "sitecustomize.py").write_text(
+        "import matplotlib.figure\n"
+        "real_savefig = matplotlib.figure.Figure.savefig\n"
+        "calls = []\n"
+        "def failing_second_savefig(self, handle, *args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 1:  # loss.png\n"
+        "        return real_savefig(self, handle, *args, **kwargs)\n"
+        "    handle.write(b'\\x89PNG\\r\\n\\x1a\\n truncated')  # pca.png: half written, then the disk fails\n"
+        "    raise OSError(5, 'Input/output error')\n"
+        "matplotlib.figure.Figure.savefig = failing_second_savefig\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(child_site))
     out = tmp_path / "out"
-    with pytest.raises(OSError):
+    with pytest.raises(W2VError) as info:
         train(quiet_config(corpus), out, log=silent)
-    assert len(calls) == 2
+    assert str(info.value) == "drawing loss.png and pca.png failed: OSError: [Errno 5] Input/output error"
     assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert matplotlib.image.imread(str(out / "loss.png")).shape == (500, 800, 4)
     assert not (out / "pca.png").exists()
     assert leftovers(out) == []
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    for name in ("vectors.bin", "model.npz", "loss.csv"):
+        assert (out / name).is_file(), name
 
 
 # ------------------------------------------------------------------------------------------------------ the CLI
@@ -299,11 +405,29 @@ def test_cli_train_quiet(tmp_path):
     counts = Counter(corpus.read_text(encoding="utf-8").split())
     steps = math.ceil(sum(c for c in counts.values() if c >= 5) / 50)  # in-vocabulary tokens / batch_size
     assert result.stdout.startswith(f"trained {steps:,} steps in ")
-    assert "final loss" in result.stdout and f"wrote {out}/" in result.stdout
-    assert result.stderr == ""  # --quiet: no log lines, no progress bar
-    for name in OUTPUTS:
-        assert (out / name).is_file(), name
-    assert (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0].endswith(" 8")
+    assert "final loss" in result.stdout
+    assert result.stdout.endswith(f"wrote {out}/ ({', '.join(DEFAULT_OUTPUTS)})\n")  # the default save: bin
+    assert result.stderr == ""  # --quiet: no log lines (not even the phases), no progress bar
+    assert sorted(p.name for p in out.iterdir()) == sorted([*DEFAULT_OUTPUTS, "checkpoints"])
+    assert (out / "vectors.bin").read_bytes().split(b"\n", 1)[0].endswith(b" 8")
+
+
+def test_cli_train_save_txt_bin_writes_both_and_logs_the_phases(tmp_path):
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main,
+        ["train", "--engine", "numpy", "--out", str(out), "--corpus", str(corpus), "--epochs", "1", "--dim", "8",
+         "--save", "txt,bin"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(f"wrote {out}/ ({', '.join(OUTPUTS)})\n")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, "checkpoints"])
+    text_words, text = read_text_vectors(out / "vectors.txt")
+    binary_words, binary = read_binary_vectors(out / "vectors.bin")
+    assert text_words == binary_words and same_bits(text, binary)
+    phases = [line for line in result.stderr.splitlines() if line.startswith("phases: ")]
+    assert len(phases) == 1 and PHASES_LINE.fullmatch(phases[0]), result.stderr
 
 
 def test_cli_optional_number_options(tmp_path):
@@ -317,7 +441,7 @@ def test_cli_optional_number_options(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("trained 30 steps in ")
-    assert (out / "vectors.txt").read_text(encoding="utf-8").splitlines()[0] == "50 8"
+    assert (out / "vectors.bin").read_bytes().startswith(b"50 8\n")  # --max-vocab 50, --dim 8
 
 
 def test_cli_missing_corpus_is_a_one_line_error(tmp_path):
@@ -533,15 +657,28 @@ def test_resume_with_another_corpus_is_refused_before_encoding(tmp_path):
 def test_the_disk_check_counts_what_a_resumed_run_already_has_on_disk(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=300)
     out = tmp_path / "out"
-    train(fast_quiet_config(corpus), out, log=silent)
+    options = dict(dim=300, checkpoint_every=0)  # one checkpoint, the final one: the parameters outweigh the rest
+    result = train(fast_quiet_config(corpus, **options), out, log=silent)
     vocab = Vocab.build(Corpus(corpus), min_count=5)
     encoded = vocab.total * 4 + (vocab.corpus_sentences + 1) * 8
-    parameters = len(vocab) * 10 * 2 * 4
-    present = sum(p.stat().st_size for p in [*(out / "checkpoints").glob("step-*.npz"),
-                                             *(out / n for n in rundir_module.OUTPUT_NAMES)])
-    assert present > 0
-    free = encoded + max(7 * parameters - present, 2 * parameters) + 1  # enough to resume, not for a new run
-    monkeypatch.setattr(preflight_module.shutil, "disk_usage", lambda path: shutil_usage(10**12, 10**12 - free, free))
-    train(fast_quiet_config(corpus, epochs=2), out, resume=True, log=silent)
+    parameters = len(vocab) * 300 * 2 * 4  # P: float32
+    later = 4.5 * parameters  # 3 checkpoints kept + 1 being written, vectors.bin; model.npz is a link
+    final = out / "checkpoints" / f"step-{result.state.step:09d}.npz"
+    assert os.path.samefile(out / "model.npz", final)
+    files = [*(out / "checkpoints").glob("step-*.npz"), *(out / n for n in rundir_module.OUTPUT_NAMES)]
+    present = sum(p.stat().st_size for p in files if p.is_file()) - final.stat().st_size  # model.npz: once
+    assert rundir_module.run_files_bytes(out) == present
+    assert later - present > 2 * parameters  # so the check turns on present, counted once
+    needed = encoded + later - present
+
+    def free_disk(free):
+        monkeypatch.setattr(preflight_module.shutil, "disk_usage",
+                            lambda path: shutil_usage(10**12, 10**12 - free, free))
+
+    free_disk(needed - 1)
     with pytest.raises(W2VError, match="need about"):
-        train(fast_quiet_config(corpus), tmp_path / "new", log=silent)
+        train(fast_quiet_config(corpus, epochs=2, **options), out, resume=True, log=silent)
+    free_disk(needed)  # enough to resume, not for a new run
+    train(fast_quiet_config(corpus, epochs=2, **options), out, resume=True, log=silent)
+    with pytest.raises(W2VError, match="need about"):
+        train(fast_quiet_config(corpus, **options), tmp_path / "new", log=silent)

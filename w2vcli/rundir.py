@@ -4,7 +4,9 @@ run fails before training starts, and the names of what it receives.
 OUT/
   checkpoints/step-000001000.npz ...   the last few checkpoints (checkpoint.py)
   .encoded-PID/                        the fast engine's encoded corpus while process PID trains (encoded.py)
-  vectors.txt vectors.bin model.npz config.yaml loss.csv loss.png pca.png   written when the run ends
+  vectors.bin vectors.txt              the vector files chosen by save (config.py), written when the run ends
+  model.npz                            the final checkpoint under a second name (a hard link, outputs.py)
+  config.yaml loss.csv loss.png pca.png
 """
 from __future__ import annotations
 
@@ -80,6 +82,12 @@ def new_encoded_folder(out_dir: Path) -> Path:
 
 
 def run_files_bytes(out_dir: Path) -> int:
-    """Bytes the checkpoints and outputs already in out_dir take (a resumed run's, or 0 for a new one)."""
+    """Bytes the checkpoints and outputs already in out_dir take (a resumed run's, or 0 for a new one); a file
+    with two names (model.npz, a hard link to the final checkpoint) is counted once."""
     files = [*(out_dir / "checkpoints").glob("step-*.npz"), *(out_dir / name for name in OUTPUT_NAMES)]
-    return sum(path.stat().st_size for path in files if path.is_file())
+    sizes = {}  # (device, inode) -> bytes
+    for path in files:
+        if path.is_file():
+            stat = path.stat()
+            sizes[stat.st_dev, stat.st_ino] = stat.st_size
+    return sum(sizes.values())
