@@ -89,7 +89,8 @@ def train(config_file, out_dir, resume, **options):
 
     With no options it trains on the bundled corpus (corpora/toy.txt). Every option can also be set in a YAML
     file given with --config (see configs/); the command line wins over the file, the file over the defaults.
-    OUT gets vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, loss.png, pca.png and checkpoints/.
+    OUT gets vectors.bin (--save txt,bin adds vectors.txt), model.npz (the final checkpoint), config.yaml,
+    loss.csv, loss.png, pca.png and checkpoints/.
     Ctrl-C saves a checkpoint; `w2v train --out OUT --resume` continues from it.
     """
     from w2vcli.checkpoint import resume_config
