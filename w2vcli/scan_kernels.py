@@ -1,0 +1,471 @@
+"""Compiled kernels of counting and encoding (w2vcli/scan.py drives them): a byte tokenizer and a table of words.
+
+A chunk is whole lines joined by b"\\n" (no final one); scan.py makes every line one of two kinds:
+  plain   ASCII without NUL. Words are the runs between ASCII white space, exactly str.split's for ASCII
+          (\\t \\n \\v \\f \\r \\x1c-\\x1f and space), A-Z lowered when lowercase (str.lower on ASCII). With sst,
+          the words are what follows the line's first TAB; a line without one is blank, or an error.
+  worded  b"\\0", then the line's words as Python made them (decode, lower, split) joined by spaces, taken as
+          they are: lines with other bytes (UTF-8 text, NUL), the SST header line.
+Each line gives sentences of at most max_sentence words (corpus.MAX_SENTENCE_TOKENS), as Corpus cuts them:
+25,000 words give 10,000, 10,000 and 5,000. The kernels read a chunk as buf (n,) uint8 and as buf64
+(n // 8 + 2,) uint64, the same memory padded with spaces: a word is read 8 bytes at a time (little-endian), its
+white space and capitals found by bit tricks on all 8 at once.
+
+A table of words: arena (uint8) holds the words one after another, word i is arena[offsets[i]:offsets[i + 1]],
+hashes[i] its hash. slots (2^k, 4) int64, open addressing with linear probing, at most MAX_LOAD full, one 32-byte
+row a word: [(tag << 32) | i or -1 when empty, key, key2, count (counting) or unused], tag the hash's top 31
+bits, key the word's bytes 0-6 and its length (byte 7), key2 its bytes 7-14: a word of up to 15 bytes is whole in
+its row, so most words are found without reading the arena. The hash: 64-bit FNV-1a over the word's 8-byte
+pieces and its length, then murmur3's finaliser so its low bits pick slots well.
+
+numba's on-disk cache is keyed by this file's text (and forget_stale_cache drops it when kernel_support.py changes):
+after an edit, the kernels are compiled again on first use (about 15 s).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
+
+from w2vcli.engines import kernel_support
+from w2vcli.engines.kernel_support import prefetch_row
+
+kernel_support.forget_stale_cache(__file__, [kernel_support.__file__])  # prefetch_row is compiled into the kernels
+
+JIT = {"cache": True, "nogil": True}
+INLINE = {**JIT, "inline": "always"}
+
+WHITE = [9, 10, 11, 12, 13, 28, 29, 30, 31, 32]  # str.split's white space among ASCII bytes
+AS_IS = np.arange(256, dtype=np.uint8)  # a word's bytes as they are, 0 for white space (and NUL)
+AS_IS[WHITE] = 0
+LOWERED = AS_IS.copy()  # the same with A-Z lowered (str.lower on ASCII)
+LOWERED[65:91] += 32
+NEWLINE, TAB, WORDED = 10, 9, 0  # line end; the SST separator; the first byte of a worded line
+
+COLUMNS = 4  # of slots: tag | word, key, key2, count
+MAX_LOAD = 0.7  # slots grow (double) beyond this fraction full
+BATCH = 256  # words read ahead of the table, so their slots can be prefetched PREFETCH_AHEAD words before use
+PREFETCH_AHEAD = 16
+ENDS_SENTENCE, AS_IS_BYTES = 1, 2  # a batch's word flags
+# stats (int64 array) of a count: distinct words held, tokens, sentences, rare words pruned, pruning's next
+# threshold, and a line in error (its index in the chunk, its first and end byte; index -1: none)
+TYPES, TOKENS, SENTENCES, PRUNED, MIN_REDUCE, ERROR_LINE, ERROR_START, ERROR_END = range(8)
+STATS = 8
+# a chunk's reading state (int64 array): the next byte, the line, words so far in the sentence, the line is worded,
+# the chunk is read, and an SST line without a TAB (its index, first and end byte; index -1: none)
+AT, LINE, IN_SENTENCE, LINE_WORDED, DONE, BAD_LINE, BAD_START, BAD_END = range(8)
+READING = 8
+
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S1, _S2, _S3, _S8, _S33, _S56, _S63 = (np.uint64(s) for s in (1, 2, 3, 8, 33, 56, 63))
+_ONE = np.uint64(1)
+_ONES = np.uint64(0x0101010101010101)
+_LOW56 = np.uint64((1 << 56) - 1)
+_LOW32 = 0xFFFFFFFF
+_HIGH_BITS = np.uint64(0x8080808080808080)
+_LOW_BITS = np.uint64(0x7F7F7F7F7F7F7F7F)
+# added to each byte b < 0x80, 0x80 - k sets the byte's high bit exactly when b >= k (and never carries)
+_AT_LEAST_9, _AT_LEAST_14, _AT_LEAST_28, _AT_LEAST_33, _AT_LEAST_A, _ABOVE_Z = (
+    np.uint64(0x0101010101010101 * (0x80 - k)) for k in (9, 14, 28, 33, 65, 91))
+
+
+@njit(**INLINE)
+def _load(buf64, p):
+    """buf[p:p + 8] as a little-endian uint64, from the two aligned uint64 it spans."""
+    shift = np.uint64(p & 7) << _S3
+    return (buf64[p >> 3] >> shift) | ((buf64[(p >> 3) + 1] << _S1) << (_S63 - shift))
+
+
+@njit(**JIT)
+def is_plain(buf64):
+    """True when the padded chunk buf64 holds no byte >= 0x80 and no NUL: all its lines are plain."""
+    high = zero = np.uint64(0)
+    for i in range(len(buf64)):
+        piece = buf64[i]
+        high |= piece
+        zero |= (piece - _ONES) & ~piece  # a byte's high bit set when it is 0 (or >= 0x80, found by high)
+    return (high | zero) & _HIGH_BITS == 0
+
+
+@njit(**JIT)
+def count_newlines(buf, end):
+    """How many b"\\n" bytes buf[:end] holds (a loop LLVM vectorises)."""
+    count = 0
+    for p in range(end):
+        count += buf[p] == NEWLINE
+    return count
+
+
+@njit(**INLINE)
+def _finish(h, first, second, length):
+    """(hash, key, key2) of a word from its running hash, its first two 8-byte pieces and its length."""
+    h ^= np.uint64(length)
+    h ^= h >> _S33  # murmur3's fmix64
+    h *= _MIX1
+    h ^= h >> _S33
+    h *= _MIX2
+    h ^= h >> _S33
+    key = np.int64((first & _LOW56) | (np.uint64(min(length, 255)) << _S56))
+    return h, key, np.int64((first >> _S56) | (second << _S8))
+
+
+@njit(**INLINE)
+def _word(buf64, p, lower):
+    """(end, hash, key, key2) of the word that starts at byte p: it runs to the next white space, 8 bytes at a
+    time. E.g. b"Cat " lowered: (p + 3, hash, b"cat" | 3 << 56, 0). Padding spaces end a word at the chunk's end."""
+    start, h, first, second = p, _FNV_OFFSET, np.uint64(0), np.uint64(0)
+    while True:
+        piece = _load(buf64, p)
+        low = piece & _LOW_BITS
+        ascii = ~piece & _HIGH_BITS  # bytes >= 0x80 are word bytes (worded lines' UTF-8)
+        white = (((low + _AT_LEAST_9) & ~(low + _AT_LEAST_14)) | ((low + _AT_LEAST_28) & ~(low + _AT_LEAST_33))) & ascii
+        if lower:
+            piece |= ((low + _AT_LEAST_A) & ~(low + _ABOVE_Z) & ascii) >> _S2  # 0x80 >> 2: A-Z to a-z
+        inside = 8 if white == 0 else np.int64(trailing_zeros(white) >> _S3)  # word bytes among the 8
+        if inside < 8:
+            piece &= (_ONE << np.uint64(8 * inside)) - _ONE
+        if inside > 0:
+            h = (h ^ piece) * _FNV_PRIME
+            if p == start:
+                first = piece
+            elif p == start + 8:
+                second = piece
+        p += inside
+        if inside < 8:
+            break
+    h, key, key2 = _finish(h, first, second, p - start)
+    return p, h, key, key2
+
+
+@njit(**INLINE)
+def _word_bytes(buf, start, end):
+    """(first white space or NUL from start up to end, hash, key, key2) as _word gives them, a byte at a time: for
+    words in an arena, which has no padding."""
+    h, first, second, piece, p = _FNV_OFFSET, np.uint64(0), np.uint64(0), np.uint64(0), start
+    while p < end and AS_IS[buf[p]] != 0:
+        piece |= np.uint64(buf[p]) << (np.uint64((p - start) & 7) << _S3)
+        p += 1
+        if (p - start) & 7 == 0 or p == end or AS_IS[buf[p]] == 0:  # a piece is full, or the word ends
+            h = (h ^ piece) * _FNV_PRIME
+            if p - start <= 8:
+                first = piece
+            elif p - start <= 16:
+                second = piece
+            piece = np.uint64(0)
+    h, key, key2 = _finish(h, first, second, p - start)
+    return p, h, key, key2
+
+
+@njit(**INLINE)
+def _find(slots, offsets, arena, buf, start, end, h, key, key2, table):
+    """(slot, word index) of the word table[buf[start:end]] with hash h and keys key, key2; word index -1 when
+    absent, the slot then the empty one where it goes."""
+    mask = len(slots) - 1
+    tag = np.int64(h >> _S33)
+    slot = np.int64(h & np.uint64(mask))
+    while True:
+        held = slots[slot, 0]
+        if held < 0:
+            return slot, -1
+        if (held >> 32) == tag and slots[slot, 1] == key and slots[slot, 2] == key2:
+            word = held & _LOW32
+            if end - start <= 15:
+                return slot, word
+            first = offsets[word]
+            if offsets[word + 1] - first == end - start:
+                k = 0
+                while k < end - start and arena[first + k] == table[buf[start + k]]:
+                    k += 1
+                if k == end - start:
+                    return slot, word
+        slot = (slot + 1) & mask
+
+
+@njit(**INLINE)
+def _empty_slot(slots, h):
+    """The first empty slot from h's (for a word known absent)."""
+    mask = len(slots) - 1
+    slot = np.int64(h & np.uint64(mask))
+    while slots[slot, 0] >= 0:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@njit(**JIT)
+def new_slots(num_slots):
+    """Empty slots (num_slots, COLUMNS), allocated by numba (32-byte aligned: a row never spans two cache lines)."""
+    return np.full((num_slots, COLUMNS), -1, np.int64)
+
+
+@njit(**JIT)
+def _resized(slots, hashes, num_slots):
+    """The words of slots in new slots (num_slots, COLUMNS)."""
+    bigger = new_slots(num_slots)
+    for slot in range(len(slots)):
+        if slots[slot, 0] >= 0:
+            empty = _empty_slot(bigger, hashes[slots[slot, 0] & _LOW32])
+            for column in range(COLUMNS):
+                bigger[empty, column] = slots[slot, column]
+    return bigger
+
+
+@njit(**JIT)
+def _grown(array, needed):
+    """A copy of array twice as long (or needed long, when more)."""
+    bigger = np.empty(max(2 * len(array), needed), array.dtype)
+    bigger[:len(array)] = array
+    return bigger
+
+
+@njit(**INLINE)
+def _skip_white(buf, p):
+    """The first byte from p that starts a word, ends the line (b"\\n") or ends buf."""
+    while p < len(buf) and AS_IS[buf[p]] == 0 and buf[p] != NEWLINE:
+        p += 1
+    return p
+
+
+@njit(**INLINE)
+def _words_start(buf, start, sst):
+    """(where the words of the line at start begin, or -1 when it has none, or -2 when it is an SST line with
+    words but no TAB; the line's end when that was looked for, else -1; worded). sst: read `index<TAB>words`."""
+    if start < len(buf) and buf[start] == WORDED:
+        return start + 1, -1, True
+    if not sst:
+        return start, -1, False
+    p = start
+    while p < len(buf) and buf[p] != NEWLINE:
+        if buf[p] == TAB:
+            return p + 1, -1, False
+        p += 1
+    for q in range(start, p):
+        if AS_IS[buf[q]] != 0:
+            return -2, p, False
+    return -1, p, False
+
+
+@njit(**INLINE)
+def _reader(buf, sst, first_continued):
+    """The reading state of a chunk (at its first line) and an empty batch (starts, stops, hashes, keys, keys2,
+    flags)."""
+    reading = np.zeros(READING, np.int64)
+    reading[BAD_LINE] = -1
+    _start_line(buf, reading, sst, first_continued)
+    batch = (np.empty(BATCH, np.int64), np.empty(BATCH, np.int64), np.empty(BATCH, np.uint64),
+             np.empty(BATCH, np.int64), np.empty(BATCH, np.int64), np.empty(BATCH, np.int64))
+    return reading, batch
+
+
+@njit(**INLINE)
+def _start_line(buf, reading, sst, first_continued):
+    """Move reading to the words of the line that starts at reading[AT] (its end, when it has none); an SST line
+    without a TAB ends the reading with BAD_LINE, BAD_START, BAD_END set."""
+    start = reading[AT]
+    p, line_end, worded = _words_start(buf, start, sst and not (reading[LINE] == 0 and first_continued))
+    if p == -2:
+        reading[BAD_LINE], reading[BAD_START], reading[BAD_END], reading[DONE] = reading[LINE], start, line_end, 1
+    reading[AT] = line_end if p < 0 else p
+    reading[LINE_WORDED] = worded
+
+
+@njit(**INLINE)
+def _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch):
+    """Read up to BATCH words from reading[AT] into batch: where each starts and ends, its hash and keys, and its
+    flags (ENDS_SENTENCE: the max_sentence-th of its sentence or its line's last; AS_IS_BYTES: a worded line's).
+    Returns how many; reading[DONE] once the chunk is read."""
+    starts, stops, hashes, keys, keys2, flags = batch
+    p, in_sentence, worded = reading[AT], reading[IN_SENTENCE], reading[LINE_WORDED] != 0
+    n = 0
+    while n < BATCH:
+        p = _skip_white(buf, p)
+        if p >= len(buf):
+            reading[DONE] = 1
+            break
+        if buf[p] == NEWLINE:
+            reading[AT], reading[LINE] = p + 1, reading[LINE] + 1
+            _start_line(buf, reading, sst, first_continued)
+            if reading[DONE]:
+                break
+            p, worded = reading[AT], reading[LINE_WORDED] != 0
+            continue
+        stop, h, key, key2 = _word(buf64, p, lowercase and not worded)
+        starts[n], stops[n], hashes[n], keys[n], keys2[n] = p, stop, h, key, key2
+        in_sentence += 1
+        p = _skip_white(buf, stop)
+        ends = in_sentence == max_sentence or p >= len(buf) or buf[p] == NEWLINE
+        flags[n] = (ENDS_SENTENCE if ends else 0) | (AS_IS_BYTES if worded else 0)
+        if ends:
+            in_sentence = 0
+        n += 1
+    reading[AT], reading[IN_SENTENCE] = p, in_sentence
+    return n
+
+
+@njit(**JIT)
+def count_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, limit, slots, hashes, offsets, arena,
+                stats):
+    """Count the words of a chunk into the table (slots, hashes, offsets, arena; stats[TYPES] words), as
+    Vocab.build: after each sentence, while more than limit (>= 0) words are held, drop those with count
+    <= stats[MIN_REDUCE] (the others keep their order) and raise it by one. Returns the table's arrays, new ones
+    where they grew. An SST line without a TAB stops the count: stats[ERROR_LINE] is its index in the chunk."""
+    lower = LOWERED if lowercase else AS_IS
+    reading, batch = _reader(buf, sst, first_continued)
+    starts, stops, word_hashes, keys, keys2, flags = batch
+    num_words = stats[TYPES]
+    while not reading[DONE]:
+        n = _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch)
+        if n == 0:
+            continue
+        # room for n new words first: no array grows within the batch
+        if offsets[num_words] + stops[n - 1] - starts[0] > len(arena):
+            arena = _grown(arena, offsets[num_words] + stops[n - 1] - starts[0])
+        if num_words + n + 2 > len(hashes):
+            hashes, offsets = _grown(hashes, num_words + n + 2), _grown(offsets, num_words + n + 2)
+        while num_words + n > MAX_LOAD * len(slots):
+            slots = _resized(slots, hashes, 2 * len(slots))
+        mask = np.uint64(len(slots) - 1)
+        for i in range(min(n, PREFETCH_AHEAD)):
+            prefetch_row(slots, np.int64(word_hashes[i] & mask))
+        for i in range(n):
+            if i + PREFETCH_AHEAD < n:
+                prefetch_row(slots, np.int64(word_hashes[i + PREFETCH_AHEAD] & mask))
+            table = AS_IS if flags[i] & AS_IS_BYTES else lower
+            p, stop, h = starts[i], stops[i], word_hashes[i]
+            slot, word = _find(slots, offsets, arena, buf, p, stop, h, keys[i], keys2[i], table)
+            if word >= 0:
+                slots[slot, 3] += 1
+            else:  # a new word: its bytes to the arena, its slot
+                word, first = num_words, offsets[num_words]
+                for k in range(stop - p):
+                    arena[first + k] = table[buf[p + k]]
+                hashes[word], offsets[word + 1] = h, first + stop - p
+                slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
+                    (np.int64(h >> _S33) << 32) | word, keys[i], keys2[i], 1)
+                num_words += 1
+            if flags[i] & ENDS_SENTENCE:
+                stats[SENTENCES] += 1
+                if limit >= 0 and num_words > limit:
+                    num_words = _prune(limit, slots, hashes, offsets, arena, num_words, stats)
+        stats[TOKENS] += n
+    stats[TYPES] = num_words
+    stats[ERROR_LINE], stats[ERROR_START], stats[ERROR_END] = reading[BAD_LINE], reading[BAD_START], reading[BAD_END]
+    return slots, hashes, offsets, arena
+
+
+@njit(**JIT)
+def word_counts(slots, num_words):
+    """(num_words,) the count of each word of a counting table, in first-seen order."""
+    counts = np.zeros(num_words, np.int64)
+    for slot in range(len(slots)):
+        if slots[slot, 0] >= 0:
+            counts[slots[slot, 0] & _LOW32] = slots[slot, 3]
+    return counts
+
+
+@njit(**JIT)
+def _prune(limit, slots, hashes, offsets, arena, num_words, stats):
+    """word2vec's ReduceVocab, as Vocab.build: while more than limit words, drop every word with count <=
+    stats[MIN_REDUCE] and raise that by one. The words left move down in order and slots are refilled;
+    returns how many are left."""
+    counts = word_counts(slots, num_words)  # (num_words,)
+    while num_words > limit:
+        kept, byte = 0, 0
+        for word in range(num_words):
+            first, end = offsets[word], offsets[word + 1]  # read before offsets[kept] (kept <= word) is written
+            if counts[word] > stats[MIN_REDUCE]:
+                for k in range(end - first):  # bytes move down (byte <= first): a forward copy is safe
+                    arena[byte + k] = arena[first + k]
+                offsets[kept], hashes[kept], counts[kept] = byte, hashes[word], counts[word]
+                byte += end - first
+                kept += 1
+        offsets[kept] = byte
+        stats[PRUNED] += num_words - kept
+        stats[MIN_REDUCE] += 1
+        num_words = kept
+    slots[:] = -1
+    for word in range(num_words):
+        _, h, key, key2 = _word_bytes(arena, offsets[word], offsets[word + 1])
+        slot = _empty_slot(slots, h)
+        slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
+            (np.int64(h >> _S33) << 32) | word, key, key2, counts[word])
+    return num_words
+
+
+@njit(**JIT)
+def joined(arena, offsets, chosen):
+    """The words chosen (indices) one after another, each followed by b"\\n": (bytes,) uint8."""
+    size = 0
+    for word in chosen:
+        size += offsets[word + 1] - offsets[word] + 1
+    out = np.empty(size, np.uint8)
+    at = 0
+    for word in chosen:
+        length = offsets[word + 1] - offsets[word]
+        out[at:at + length] = arena[offsets[word]:offsets[word + 1]]
+        out[at + length] = NEWLINE
+        at += length + 1
+    return out
+
+
+@njit(**JIT)
+def lookup_slots(arena, offsets):
+    """Slots (2^k, COLUMNS) of the words arena[offsets[i]:offsets[i + 1]], i < len(offsets) - 1. A word given
+    twice finds its last index (as a dict built in order); one that is empty or holds white space or NUL is left
+    out (no token is ever that word)."""
+    num_words = len(offsets) - 1
+    num_slots = 16
+    while num_words > MAX_LOAD * num_slots:
+        num_slots *= 2
+    slots = new_slots(num_slots)
+    hashes, keys = np.empty(num_words, np.uint64), np.empty((num_words, 2), np.int64)
+    usable = np.zeros(num_words, np.bool_)
+    for word in range(num_words):  # hashes first, so the slots can be prefetched
+        stop, hashes[word], keys[word, 0], keys[word, 1] = _word_bytes(arena, offsets[word], offsets[word + 1])
+        usable[word] = stop == offsets[word + 1] and stop > offsets[word]
+    mask = np.uint64(num_slots - 1)
+    for word in range(num_words):
+        if word + PREFETCH_AHEAD < num_words:
+            prefetch_row(slots, np.int64(hashes[word + PREFETCH_AHEAD] & mask))
+        if usable[word]:
+            h, first, end = hashes[word], offsets[word], offsets[word + 1]
+            slot, _ = _find(slots, offsets, arena, arena, first, end, h, keys[word, 0], keys[word, 1], AS_IS)
+            slots[slot, 0], slots[slot, 1], slots[slot, 2] = (np.int64(h >> _S33) << 32) | word, keys[word, 0], \
+                keys[word, 1]
+    return slots
+
+
+@njit(**JIT)
+def encode_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, slots, offsets, arena, tokens, lengths,
+                 written):
+    """The words of a chunk as word indices into tokens, sentence lengths into lengths (out-of-vocabulary words
+    dropped, sentences left empty dropped); tokens and lengths each hold at least len(buf) // 2 + 1.
+    written: (4,) int64 set to how many tokens and lengths were written. Returns the index of an SST line
+    without a TAB (written[2:4]: its first and end byte), or -1."""
+    lower = LOWERED if lowercase else AS_IS
+    reading, batch = _reader(buf, sst, first_continued)
+    starts, stops, word_hashes, keys, keys2, flags = batch
+    mask = np.uint64(len(slots) - 1)
+    num_tokens = num_lengths = kept = 0
+    while not reading[DONE]:
+        n = _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch)
+        for i in range(min(n, PREFETCH_AHEAD)):
+            prefetch_row(slots, np.int64(word_hashes[i] & mask))
+        for i in range(n):
+            if i + PREFETCH_AHEAD < n:
+                prefetch_row(slots, np.int64(word_hashes[i + PREFETCH_AHEAD] & mask))
+            table = AS_IS if flags[i] & AS_IS_BYTES else lower
+            _, word = _find(slots, offsets, arena, buf, starts[i], stops[i], word_hashes[i], keys[i], keys2[i], table)
+            if word >= 0:
+                tokens[num_tokens] = word
+                num_tokens += 1
+                kept += 1
+            if flags[i] & ENDS_SENTENCE:
+                if kept > 0:
+                    lengths[num_lengths] = kept
+                    num_lengths += 1
+                kept = 0
+    written[0], written[1], written[2], written[3] = num_tokens, num_lengths, reading[BAD_START], reading[BAD_END]
+    return reading[BAD_LINE]
