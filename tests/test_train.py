@@ -26,7 +26,6 @@ from reference import (
 )
 
 import w2vcli.checkpoint as checkpoint_module
-import w2vcli.encoded as encoded_module
 import w2vcli.outputs as outputs_module
 import w2vcli.preflight as preflight_module
 import w2vcli.rundir as rundir_module
@@ -579,7 +578,7 @@ def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_what_the_run_crea
     out = tmp_path / "out"
     if existing_out:
         out.mkdir()
-    real_blocks = encoded_module.encode_blocks
+    real_blocks = train_module.encode_blocks_fast
 
     def blocks_then_sigterm(*args, **kwargs):
         for block in real_blocks(*args, **kwargs):
@@ -587,7 +586,7 @@ def test_sigterm_while_encoding_deletes_the_encoded_corpus_and_what_the_run_crea
             assert list(out.glob(".encoded-*/tokens.i32"))  # half-way through writing
             signal.raise_signal(signal.SIGTERM)
 
-    monkeypatch.setattr(encoded_module, "encode_blocks", blocks_then_sigterm)
+    monkeypatch.setattr(train_module, "encode_blocks_fast", blocks_then_sigterm)
     handler_before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(TrainingInterrupted) as stopped:
         train(fast_quiet_config(corpus), out, log=silent)
@@ -621,10 +620,10 @@ def test_sigterm_while_loading_the_checkpoint_to_resume_is_not_swallowed(tmp_pat
 def test_a_full_disk_while_encoding_is_one_clear_error(tmp_path, monkeypatch):
     corpus = write_toy_corpus(tmp_path, sentences=300)
 
-    def full_disk(sentences, word2ind, folder):
+    def full_disk(blocks, folder):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(train_module, "encode_to_folder", full_disk)
+    monkeypatch.setattr(train_module.EncodedFile, "write", full_disk)
     with pytest.raises(W2VError, match=r"cannot write the encoded corpus to .*out/.encoded-\d+: No space left on "
                                        r"device; free some disk or choose another --out"):
         train(fast_quiet_config(corpus), tmp_path / "out", log=silent)

@@ -21,12 +21,13 @@ from w2vcli.atomic import write_text_atomic
 from w2vcli.checkpoint import Checkpoint, checkpoint_to_resume, save_checkpoint, vocab_fingerprint
 from w2vcli.config import TrainConfig, config_to_yaml
 from w2vcli.corpus import Corpus, resolve_corpus
-from w2vcli.encoded import encode, encode_to_folder, file_bytes
+from w2vcli.encoded import EncodedCorpus, EncodedFile, file_bytes
 from w2vcli.engines import Engine, TrainState, find_engine, make_engine
 from w2vcli.errors import W2VError
 from w2vcli.outputs import HISTORY_COLUMNS, write_outputs
 from w2vcli.preflight import check_disk, check_memory
 from w2vcli.rundir import check_out_dir, create_out_dir, default_out_dir, new_encoded_folder, removed_on_failure
+from w2vcli.scan import count_corpus, encode_blocks_fast
 from w2vcli.signals import interrupted, stop_signals, terminate_raises
 from w2vcli.vocab import Vocab
 
@@ -94,9 +95,10 @@ class _PhaseClock:
 
 
 def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
-    """The corpus and its vocabulary (a first pass over the text, counting; the text is never held in memory)."""
+    """The corpus and its vocabulary (a first pass over the text, counting; the text is never held in memory):
+    Vocab.build's result, counted by compiled kernels (scan.py)."""
     corpus = Corpus(resolve_corpus(config.corpus), config.format, config.lowercase)
-    vocab = Vocab.build(corpus, config.min_count, config.max_vocab)
+    vocab = count_corpus(corpus, config.min_count, config.max_vocab)
     log(
         f"corpus {corpus.path}: {vocab.corpus_tokens:,} tokens, {vocab.corpus_types:,} types; "
         f"vocabulary {len(vocab):,} words (min_count {config.min_count}), {vocab.total:,} tokens kept"
@@ -110,19 +112,21 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
 def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Path, log=print):
     """The corpus as word indices (a second pass over the text): in memory for the NumPy engine; for the fast
     engine in files in OUT/.encoded-PID/ (4 bytes a token, 8 a sentence), read back a chunk at a time and deleted
-    when the run ends, so memory stays flat however large the corpus. Folders of killed runs are deleted first."""
+    when the run ends, so memory stays flat however large the corpus. Folders of killed runs are deleted first.
+    The blocks of encoded.encode_blocks, encoded by compiled kernels (scan.py)."""
+    blocks = encode_blocks_fast(corpus, vocab.words)
     if config.engine == "fast":
         folder = new_encoded_folder(out_dir)
         check_disk(config, vocab, out_dir)
         try:
-            encoded = encode_to_folder(corpus, vocab.word2ind, folder)
+            encoded = EncodedFile.write(blocks, folder)
         except OSError as err:
             if err.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             raise W2VError(f"cannot write the encoded corpus to {folder}: {err.strerror}; free some disk or "
                            "choose another --out") from None
     else:
-        encoded = encode(corpus, vocab.word2ind)
+        encoded = EncodedCorpus.from_blocks(blocks)
     try:
         if config.engine == "fast":
             disk = file_bytes(encoded.num_tokens, encoded.num_sentences) / 2**20

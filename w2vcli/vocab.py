@@ -7,6 +7,7 @@ ties keep the order of first appearance in the corpus. Encoding the corpus with 
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ class Vocab:
     pruned_types: int = 0  # rare types dropped while counting to keep memory bounded (--max-vocab)
     corpus_sentences: int = 0  # sentences in the corpus (an upper bound on the sentences encoded)
 
-    def __post_init__(self):
-        self.word2ind = {word: i for i, word in enumerate(self.words)}
+    @functools.cached_property
+    def word2ind(self) -> dict[str, int]:
+        """word -> index, built when first asked (a large vocabulary's dict takes ~100 bytes a word)."""
+        return {word: i for i, word in enumerate(self.words)}
 
     def __len__(self) -> int:
         return len(self.words)
