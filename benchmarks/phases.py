@@ -1,6 +1,7 @@
 """Run `w2v train` in this process with a clock and a memory reading at each phase's end.
 
-Usage: python benchmarks/phases.py CORPUS OUT [--engine fast] [--threads 1] [--epochs 5] [--max-vocab N]
+Usage: python benchmarks/phases.py CORPUS OUT [--engine fast] [--threads 1] [--epochs 5] [--max-vocab N] [--dim 100]
+                                   [--model skipgram]
                                    [--count-only] [--json]
 
 Phases: imports; reading and counting the corpus (vocabulary building); importing the engine (numba);
@@ -67,6 +68,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--max-vocab", type=int, default=None)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--model", default="skipgram")
     parser.add_argument("--count-only", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -84,7 +87,7 @@ def main() -> None:
     phases.wrap(train_module, "train_loop", "final checkpoint")
     phases.wrap(train_module, "write_outputs", "outputs")
     config = TrainConfig(corpus=args.corpus, engine=args.engine, threads=args.threads, epochs=args.epochs,
-                         max_vocab=args.max_vocab, seed=1, quiet=True)
+                         max_vocab=args.max_vocab, dim=args.dim, model=args.model, seed=1, quiet=True)
     if args.count_only:
         _, vocab = train_module.load_corpus(config, log=lambda message: None)
         words_trained = 0

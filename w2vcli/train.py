@@ -158,7 +158,7 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
     config_dict = dataclasses.asdict(config)
 
     def checkpoint(final: bool = False) -> Path:
-        if not (np.isfinite(state.center_vectors).all() and np.isfinite(state.outside_vectors).all()):
+        if not (_all_finite(state.center_vectors) and _all_finite(state.outside_vectors)):
             raise diverged("the vectors became NaN or infinite", state.step, config, out_dir)  # never saved
         return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint,
                                vocab if final else None)
@@ -212,6 +212,11 @@ def diverged(what: str, step: int, config: TrainConfig, out_dir: Path) -> W2VErr
     lr = config.effective_lr
     return W2VError(f"{what} at step {step:,}: training diverged; try a lower --lr (now {lr:g}, e.g. {lr / 10:g}). "
                     f"The last good checkpoint is kept in {out_dir / 'checkpoints'}")
+
+
+def _all_finite(matrix: np.ndarray) -> bool:
+    """No NaN or infinity in matrix, without a (V, d) temporary: its min and max are finite (NaN propagates)."""
+    return bool(np.isfinite(matrix.min()) and np.isfinite(matrix.max()))
 
 
 def _history_array(history: list) -> np.ndarray:

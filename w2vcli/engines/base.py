@@ -31,7 +31,9 @@ def linear_decay(lr_start: float, lr_end: float, progress: float) -> float:
 
 def word2vec_init(rng: np.random.Generator, vocab_size: int, dim: int, dtype=np.float64) -> TrainState:
     """word2vec's initialisation: center vectors uniform in (-0.5/d, 0.5/d), outside vectors zero; step 0."""
-    center_vectors = ((rng.random((vocab_size, dim), dtype=dtype) - 0.5) / dim).astype(dtype)  # (V, d)
+    center_vectors = rng.random((vocab_size, dim), dtype=dtype)  # (V, d), then in place: no temporary copies
+    center_vectors -= 0.5
+    center_vectors /= dim
     outside_vectors = np.zeros((vocab_size, dim), dtype=dtype)  # (V, d)
     return TrainState(center_vectors, outside_vectors, step=0, rng=rng)
 
