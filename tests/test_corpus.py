@@ -291,6 +291,35 @@ def test_block_boundaries_never_split_a_token(tmp_path):
     assert {n for n, _, _ in pieces} == {1, 2}
 
 
+def test_read_blocks_hands_over_whole_lines_and_pieces_of_long_ones(tmp_path):
+    """The blocks Corpus's lines and scan.py's chunks both come from: (first line's number, lines, continued)."""
+    from w2vcli.corpus import _read_lines, read_blocks
+
+    path = write(tmp_path / "t.txt", b"a b\nc\nd e f g")
+    blocks = [(number, bytes(lines), continued) for number, lines, continued in read_blocks(path, block_size=4)]
+    assert blocks == [(1, b"a b", False), (2, b"c", False), (3, b"d e f", False), (3, b"g", True)]
+    write(path, b"one\ntwo three\n\nfour\nfive")
+    assert [(n, bytes(b)) for n, b, _ in read_blocks(path, block_size=16)] == [(1, b"one\ntwo three\n"),
+                                                                              (4, b"four"), (5, b"five")]
+    assert list(_read_lines(path, block_size=16)) == [(1, b"one", False), (2, b"two three", False), (3, b"", False),
+                                                      (4, b"four", False), (5, b"five", False)]
+
+
+def test_line_words_takes_corpus_steps_for_one_line():
+    from w2vcli.corpus import line_words
+
+    file = Path("c.txt")
+    assert line_words(file, 1, "\ufeffThe  Cat\r".encode(), False, is_sst=False, lowercase=True) == ["the", "cat"]
+    assert line_words(file, 2, "\ufeffThe Cat".encode(), False, is_sst=False, lowercase=False) == ["\ufeffThe", "Cat"]
+    assert line_words(file, 1, SST_HEADER.encode(), False, is_sst=True, lowercase=True) == []
+    assert line_words(file, 3, b"12\tA b\tc", False, is_sst=True, lowercase=True) == ["a", "b", "c"]
+    assert line_words(file, 3, b"no tab", True, is_sst=True, lowercase=True) == ["no", "tab"]  # a later piece
+    with pytest.raises(W2VError, match=r"^c\.txt:3: an SST line needs"):
+        line_words(file, 3, b"no tab", False, is_sst=True, lowercase=True)
+    with pytest.raises(W2VError, match=r"^c\.txt:4: bytes that are not UTF-8 \(at byte 2 "):
+        line_words(file, 4, b"ab\xff", False, is_sst=False, lowercase=True)
+
+
 def test_binary_corpus_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "blob.txt"
     path.write_bytes(b"abc\x00\x01\x02 def\n")

@@ -291,14 +291,16 @@ def test_pruning_with_max_vocab_is_the_same(sentences, max_vocab, slack, min_cou
     text = "\n".join(" ".join(f"w{i % 7}" if i % 3 else f"long-word-{i}" for i in s) for s in sentences)
     with tempfile.TemporaryDirectory() as folder, mock.patch.object(vocab_module, "PRUNE_SLACK", slack):
         path = write(Path(folder) / "t.txt", text)
-        try:
-            (old, new), (old_blocks, new_blocks) = both_paths(path, min_count=min_count, max_vocab=max_vocab)
-        except IndexError:  # Vocab.build when pruning left no word: an error here too, a W2VError
-            with pytest.raises(W2VError, match="every word was dropped while counting"):
-                count_corpus(Corpus(path), min_count, max_vocab)
-            return
-        assert new == old
+        (old, new), (old_blocks, new_blocks) = both_paths(path, min_count=min_count, max_vocab=max_vocab)
+        assert new == old  # also when pruning left no word: the same W2VError
         assert new_blocks == old_blocks
+
+
+def test_pruning_every_word_away_is_the_same_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(vocab_module, "PRUNE_SLACK", 2)
+    (old, new), _ = both_paths(write(tmp_path / "t.txt", "a b\nc d e\n"), max_vocab=1)
+    assert new == old == ("W2VError: every word was dropped while counting (--max-vocab 1 holds the 3 most "
+                          "frequent at most, dropping the rarest): raise --max-vocab")
 
 
 def test_pruning_holds_max_vocab_plus_slack(tmp_path, monkeypatch):

@@ -256,6 +256,17 @@ def test_max_vocab_bounds_memory_while_counting_and_reports_pruning(monkeypatch)
     assert vocab.corpus_types <= 100_003
 
 
+def test_pruning_every_word_away_is_the_max_vocab_error(monkeypatch):
+    """5 distinct once-seen words with max_vocab 1 and a slack of 2: the one sentence holds more than 3, pruning
+    drops every word (count <= 1), and nothing comes after. The error names --max-vocab (scan.count_corpus's)."""
+    monkeypatch.setattr(vocab_module, "PRUNE_SLACK", 2)
+    with pytest.raises(W2VError) as err:
+        Vocab.build([["a", "b"], ["c", "d", "e"]], min_count=1, max_vocab=1)
+    assert str(err.value) == ("every word was dropped while counting (--max-vocab 1 holds the 3 most frequent at "
+                              "most, dropping the rarest): raise --max-vocab")
+    assert Vocab.build([["a", "b"], ["c", "d", "e"], ["a"]], min_count=1, max_vocab=1).words == ["a"]  # one after
+
+
 def test_no_pruning_without_max_vocab():
     vocab = Vocab.build([[f"w{i}" for i in range(1000)]], min_count=1)
     assert vocab.pruned_types == 0 and vocab.corpus_types == 1000

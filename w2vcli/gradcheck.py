@@ -121,22 +121,14 @@ def run_gradchecks(
     )
     for model_name, model in (("skipgram", core.skipgram), ("cbow", core.cbow)):
         for loss_name, loss_fn in losses.items():
-            add(
-                f"{model_name} {loss_name}: d/d center_vectors",
-                lambda c, model=model, loss_fn=loss_fn: _pick(
-                    model(center_word, outside_words, word2ind, c, outside_vectors, loss_fn), 1
-                ),
-                center_vectors.copy(),
-                rngs=(sampler_rng,),
-            )
-            add(
-                f"{model_name} {loss_name}: d/d outside_vectors",
-                lambda u, model=model, loss_fn=loss_fn: _pick(
-                    model(center_word, outside_words, word2ind, center_vectors, u, loss_fn), 2
-                ),
-                outside_vectors.copy(),
-                rngs=(sampler_rng,),
-            )
+            def loss_and_grads(c, u, model=model, loss_fn=loss_fn):  # (loss, d/d center_vectors, d/d outside_vectors)
+                return model(center_word, outside_words, word2ind, c, u, loss_fn)
+
+            name = f"{model_name} {loss_name}: d/d"
+            add(f"{name} center_vectors", lambda c, f=loss_and_grads: _pick(f(c, outside_vectors), 1),
+                center_vectors.copy(), rngs=(sampler_rng,))
+            add(f"{name} outside_vectors", lambda u, f=loss_and_grads: _pick(f(center_vectors, u), 2),
+                outside_vectors.copy(), rngs=(sampler_rng,))
     return results
 
 

@@ -4,11 +4,11 @@ results, exactly, at tens of millions of tokens a second (one core).
     vocab = count_corpus(corpus, min_count, max_vocab)     # == Vocab.build(corpus, min_count, max_vocab)
     blocks = encode_blocks_fast(corpus, vocab.words)       # == encode_blocks(corpus, vocab.word2ind)
 
-The files are read in the same blocks as corpus._read_lines, with the same lines (a line longer than a block in
-pieces cut at white space), and go to the kernels a block of lines at a time. The kernels read ASCII lines
-themselves; a line with other bytes (UTF-8 text, a byte-order mark, NUL), the SST header line and an SST line
-without a TAB take Corpus's own steps in Python (checks, decode, lower, split) and reach the kernels as their
-words, so the errors and the tokens are Corpus's. Every format (text, SST, a folder of both) is compiled.
+The files are read by Corpus's own reader, corpus.read_blocks (a line longer than a block in pieces cut at white
+space), and go to the kernels a block of lines at a time. The kernels read ASCII lines themselves; a line with
+other bytes (UTF-8 text, a byte-order mark, NUL), the SST header line and an SST line without a TAB take Corpus's
+own steps in Python (corpus.line_words: checks, decode, lower, split) and reach the kernels as their words, so the
+errors and the tokens are Corpus's. Every format (text, SST, a folder of both) is compiled.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 
 import w2vcli.vocab as vocab_module
 from w2vcli import scan_kernels as kernels
-from w2vcli.corpus import BLOCK_BYTES, MAX_SENTENCE_TOKENS, SST_HEADER, Corpus, _has_sst_header
+from w2vcli.corpus import BLOCK_BYTES, MAX_SENTENCE_TOKENS, Corpus, line_words, read_blocks
 from w2vcli.encoded import BLOCK_TOKENS, encode_blocks
 from w2vcli.errors import W2VError
 from w2vcli.vocab import Vocab
@@ -43,43 +43,38 @@ def count_corpus(corpus: Corpus, min_count: int = 5, max_vocab: int | None = Non
     if not COMPILED:
         return Vocab.build(corpus, min_count, max_vocab)
     limit = max_vocab + vocab_module.PRUNE_SLACK if max_vocab else -1  # -1: no bound
-    slots = kernels.new_slots(2 * FIRST_WORDS)  # (2^k, 4)
-    hashes = np.empty(FIRST_WORDS, np.uint64)  # (capacity,)
-    offsets = np.zeros(FIRST_WORDS, np.int64)  # (capacity,) word i is arena[offsets[i]:offsets[i + 1]]
-    arena = np.empty(16 * FIRST_WORDS, np.uint8)
+    table = kernels.Table(kernels.new_slots(2 * FIRST_WORDS),  # (2^k, 4)
+                          np.empty(FIRST_WORDS, np.uint64),  # (capacity,) hashes
+                          np.zeros(FIRST_WORDS, np.int64),  # (capacity,) offsets
+                          np.empty(16 * FIRST_WORDS, np.uint8))  # arena
     stats = np.zeros(kernels.STATS, np.int64)
     stats[kernels.MIN_REDUCE] = 1
-    for file, is_sst, number, chunk, chunk64, continued in _chunks(corpus, block_size):
-        slots, hashes, offsets, arena = kernels.count_chunk(
-            chunk, chunk64, continued, is_sst, corpus.lowercase, MAX_SENTENCE_TOKENS, limit, slots, hashes, offsets,
-            arena, stats)
+    for file, number, chunk, rules in _chunks(corpus, block_size):
+        table = kernels.count_chunk(chunk, rules, limit, table, stats)
         if stats[kernels.ERROR_LINE] >= 0:
-            line = int(stats[kernels.ERROR_LINE])
-            raw = chunk[stats[kernels.ERROR_START]:stats[kernels.ERROR_END]].tobytes()
-            _line_words(file, number + line, raw, continued and line == 0, is_sst, corpus.lowercase)  # raises
-            raise AssertionError(f"{file}:{number + line}: the kernel and Corpus disagree on this line")
+            _raise_for_line(file, number, chunk, rules,
+                            (stats[kernels.ERROR_LINE], stats[kernels.ERROR_START], stats[kernels.ERROR_END]))
     if stats[kernels.TOKENS] == 0:
         raise W2VError(f"the corpus {corpus.path} has no words")
     num_words = int(stats[kernels.TYPES])
-    held = kernels.word_counts(slots, num_words)  # (T,) in first-seen order, as Counter's
+    held = kernels.word_counts(table.slots, num_words)  # (T,) in first-seen order, as Counter's
     ranked = np.argsort(-held, kind="stable")  # (T,) stable: ties stay in first-seen order
     kept = ranked[held[ranked] >= min_count][: max_vocab or None]
-    if num_words == 0:  # Vocab.build fails here with an IndexError
-        raise W2VError(f"every word was dropped while counting (--max-vocab {max_vocab} holds the {limit:,} most "
-                       "frequent at most, dropping the rarest): raise --max-vocab")
+    if num_words == 0:
+        raise vocab_module.every_word_dropped(max_vocab)
     if len(kept) == 0:
-        top = _words(arena, offsets, ranked[:1])[0]
+        top = _words(table, ranked[:1])[0]
         raise W2VError(
             f"no word occurs at least {min_count} times (--min-count); the most frequent, "
             f"{top!r}, occurs {held[ranked[0]]} times: lower --min-count"
         )
-    return Vocab(_words(arena, offsets, kept), held[kept].copy(), int(stats[kernels.TOKENS]), num_words,
+    return Vocab(_words(table, kept), held[kept].copy(), int(stats[kernels.TOKENS]), num_words,
                  int(stats[kernels.PRUNED]), int(stats[kernels.SENTENCES]))
 
 
-def _words(arena: np.ndarray, offsets: np.ndarray, chosen: np.ndarray) -> list[str]:
+def _words(table: kernels.Table, chosen: np.ndarray) -> list[str]:
     """The words chosen (indices into the table), decoded at once: no word holds a b"\\n"."""
-    return kernels.joined(arena, offsets, chosen).tobytes().decode("utf-8").split("\n")[:-1]
+    return kernels.joined(table.arena, table.offsets, chosen).tobytes().decode("utf-8").split("\n")[:-1]
 
 
 def encode_blocks_fast(corpus: Corpus, words: list[str], block_tokens: int = BLOCK_TOKENS,
@@ -98,19 +93,15 @@ def encode_blocks_fast(corpus: Corpus, words: list[str], block_tokens: int = BLO
     if not COMPILED:
         yield from encode_blocks(corpus, {word: i for i, word in enumerate(words)}, block_tokens)
         return
-    arena, offsets = _arena(words)
-    slots = kernels.lookup_slots(arena, offsets)
+    table = kernels.lookup_table(*_arena(words))
     written = np.zeros(4, np.int64)  # tokens and lengths written, an error line's bytes
     token_parts, length_parts, held = [], [], 0  # encoded and not yet handed over
-    for file, is_sst, number, chunk, chunk64, continued in _chunks(corpus, block_size):
-        room = len(chunk) // 2 + 1  # a word and its white space take 2 bytes at least
+    for file, number, chunk, rules in _chunks(corpus, block_size):
+        room = len(chunk.buf) // 2 + 1  # a word and its white space take 2 bytes at least
         tokens, lengths = np.empty(room, np.int32), np.empty(room, np.int64)
-        line = kernels.encode_chunk(chunk, chunk64, continued, is_sst, corpus.lowercase, MAX_SENTENCE_TOKENS, slots,
-                                    offsets, arena, tokens, lengths, written)
+        line = kernels.encode_chunk(chunk, rules, table, tokens, lengths, written)
         if line >= 0:
-            raw = chunk[written[2]:written[3]].tobytes()
-            _line_words(file, number + line, raw, continued and line == 0, is_sst, corpus.lowercase)  # raises
-            raise AssertionError(f"{file}:{number + line}: the kernel and Corpus disagree on this line")
+            _raise_for_line(file, number, chunk, rules, (line, written[2], written[3]))
         if written[1]:
             token_parts.append(tokens[:written[0]].copy())
             length_parts.append(lengths[:written[1]].copy())
@@ -163,82 +154,37 @@ class _Padded:
         return buf[:len(chunk)], buf64
 
 
-def _chunks(corpus: Corpus, block_size: int) -> Iterator[tuple[Path, bool, int, np.ndarray, np.ndarray, bool]]:
-    """(file, is SST, number of the first line, buf, buf64, first line continued) for the corpus's files in order:
-    each chunk whole lines (or one piece of a long line) ready for the kernels (scan_kernels' plain and worded
-    lines), held by a _Padded that the next chunk reuses."""
+def _chunks(corpus: Corpus, block_size: int) -> Iterator[tuple[Path, int, kernels.Chunk, kernels.LineRules]]:
+    """(file, number of the first line, chunk, rules) for the corpus's files in order: each chunk whole lines (or
+    one piece of a long line) ready for the kernels (scan_kernels' plain and worded lines), held by a _Padded that
+    the next chunk reuses."""
     padded = _Padded()
     for file in corpus.files:
-        is_sst = corpus.format == "sst" or (corpus.format == "auto" and _has_sst_header(file))
-        for number, chunk, continued in _line_blocks(file, block_size):
-            buf, buf64 = padded.hold(chunk)
-            if not kernels.is_plain(buf64) or (is_sst and number == 1 and not continued):  # the SST header line
-                buf, buf64 = padded.hold(_kernel_ready(file, number, bytes(chunk), continued, is_sst,
-                                                       corpus.lowercase))
-            yield file, is_sst, number, buf, buf64, continued
+        rules = kernels.LineRules(corpus.is_sst(file), corpus.lowercase, MAX_SENTENCE_TOKENS)
+        for number, lines, continued in read_blocks(file, block_size):
+            buf, buf64 = padded.hold(lines)
+            if not kernels.is_plain(buf64) or (rules.sst and number == 1 and not continued):  # the SST header line
+                buf, buf64 = padded.hold(_kernel_ready(file, number, bytes(lines), continued, rules))
+            yield file, number, kernels.Chunk(buf, buf64, continued), rules
 
 
-def _line_blocks(file: Path, block_size: int) -> Iterator[tuple[int, memoryview, bool]]:
-    """corpus._read_lines's lines, many at a time: (number of the first line, lines joined by b"\\n", the first
-    line continued), with the same blocks, the same pieces of long lines and the same error."""
-    number, pending, continued = 1, b"", False
-    with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(block_size), b""):
-            data = pending + block
-            last = data.rfind(b"\n")
-            if last >= 0:
-                yield number, memoryview(data)[:last], continued
-                lines = kernels.count_newlines(np.frombuffer(data, np.uint8), last) + 1
-                number, continued, pending = number + lines, False, data[last + 1:]
-            else:
-                pending = data
-            if len(pending) > block_size:  # a very long line: hand over what ends at its last white space
-                cut = max(pending.rfind(b" "), pending.rfind(b"\t"))
-                if cut > 0:
-                    yield number, memoryview(pending)[:cut], continued
-                    pending, continued = pending[cut + 1:], True
-                elif len(pending) > 16 * block_size:
-                    raise W2VError(f"{file}:{number}: over {len(pending):,} bytes without white space; "
-                                   "is this a text corpus?")
-    if pending:
-        yield number, memoryview(pending), continued
-
-
-def _kernel_ready(file: Path, number: int, chunk: bytes, continued: bool, is_sst: bool, lowercase: bool) -> bytes:
+def _kernel_ready(file: Path, number: int, chunk: bytes, continued: bool, rules: kernels.LineRules) -> bytes:
     """The chunk with every line the kernels do not read themselves replaced by b"\\0" and its words."""
     lines = chunk.split(b"\n")
     for index, raw in enumerate(lines):
         first = continued and index == 0
-        sst_line = is_sst and not first
+        sst_line = rules.sst and not first
         if raw.isascii() and b"\0" not in raw and not (sst_line and (b"\t" not in raw or number + index == 1)):
             continue
-        words = _line_words(file, number + index, raw, first, is_sst, lowercase)
+        words = line_words(file, number + index, raw, first, rules.sst, rules.lowercase)
         lines[index] = b"\0" + " ".join(words).encode("utf-8")
     return b"\n".join(lines)
 
 
-def _line_words(file: Path, number: int, raw: bytes, continued: bool, is_sst: bool, lowercase: bool) -> list[str]:
-    """The words of one line, by Corpus._read_file's steps (NUL and UTF-8 checks, byte-order mark, blank lines,
-    the SST header and TAB, lower, split); not yet cut at MAX_SENTENCE_TOKENS."""
-    if b"\0" in raw:
-        raise W2VError(f"{file}:{number}: a NUL byte; this looks like a binary file, not text")
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise W2VError(
-            f"{file}:{number}: bytes that are not UTF-8 (at byte {err.start} of the line); "
-            "convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`"
-        ) from None
-    if number == 1 and not continued:
-        line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
-    if not line.strip():
-        return []
-    if is_sst and not continued:
-        if number == 1 and line.strip() == SST_HEADER:
-            return []
-        _index, tab, line = line.partition("\t")
-        if not tab:
-            raise W2VError(f"{file}:{number}: an SST line needs `index<TAB>sentence`")
-    if lowercase:
-        line = line.lower()
-    return line.split()
+def _raise_for_line(file: Path, number: int, chunk: kernels.Chunk, rules: kernels.LineRules, error) -> None:
+    """Raise Corpus's error for the line a kernel stopped at: error is (its index in the chunk, its first and end
+    byte)."""
+    line, start, end = (int(value) for value in error)
+    raw = chunk.buf[start:end].tobytes()
+    line_words(file, number + line, raw, chunk.first_continued and line == 0, rules.sst, rules.lowercase)  # raises
+    raise AssertionError(f"{file}:{number + line}: the kernel and Corpus disagree on this line")

@@ -23,6 +23,8 @@ after an edit, the kernels are compiled again on first use (about 15 s).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
@@ -72,6 +74,34 @@ _AT_LEAST_9, _AT_LEAST_14, _AT_LEAST_28, _AT_LEAST_33, _AT_LEAST_A, _ABOVE_Z = (
     np.uint64(0x0101010101010101 * (0x80 - k)) for k in (9, 14, 28, 33, 65, 91))
 
 
+# --- the kernels' inputs in bundles (numba compiles named tuples of arrays and scalars) ---
+
+
+class Chunk(NamedTuple):
+    """Lines as the kernels read them (scan.py's _Padded holds them)."""
+
+    buf: np.ndarray  # (n,) uint8: whole lines joined by b"\n" (no final one), each plain or worded
+    buf64: np.ndarray  # (n // 8 + 2,) uint64: the same memory, padded with spaces
+    first_continued: bool  # the first line is a later piece of a long line (corpus.read_blocks): no SST index
+
+
+class LineRules(NamedTuple):
+    """How lines become sentences: the same for a whole file."""
+
+    sst: bool  # lines are `index<TAB>words`
+    lowercase: bool  # A-Z lowered (worded lines come lowered already, when asked)
+    max_sentence: int  # a line's words come in sentences of at most this many (corpus.MAX_SENTENCE_TOKENS)
+
+
+class Table(NamedTuple):
+    """A table of words (see above): counting's grows (count_chunk), encoding's holds a vocabulary (lookup_table)."""
+
+    slots: np.ndarray  # (2^k, COLUMNS) int64: tag | word, key, key2, count
+    hashes: np.ndarray  # (capacity,) uint64: word i's hash
+    offsets: np.ndarray  # (capacity + 1,) int64: word i is arena[offsets[i]:offsets[i + 1]]
+    arena: np.ndarray  # (bytes,) uint8: the words one after another
+
+
 @njit(**INLINE)
 def _load(buf64, p):
     """buf[p:p + 8] as a little-endian uint64, from the two aligned uint64 it spans."""
@@ -88,15 +118,6 @@ def is_plain(buf64):
         high |= piece
         zero |= (piece - _ONES) & ~piece  # a byte's high bit set when it is 0 (or >= 0x80, found by high)
     return (high | zero) & _HIGH_BITS == 0
-
-
-@njit(**JIT)
-def count_newlines(buf, end):
-    """How many b"\\n" bytes buf[:end] holds (a loop LLVM vectorises)."""
-    count = 0
-    for p in range(end):
-        count += buf[p] == NEWLINE
-    return count
 
 
 @njit(**INLINE)
@@ -160,9 +181,10 @@ def _word_bytes(buf, start, end):
 
 
 @njit(**INLINE)
-def _find(slots, offsets, arena, buf, start, end, h, key, key2, table):
-    """(slot, word index) of the word table[buf[start:end]] with hash h and keys key, key2; word index -1 when
-    absent, the slot then the empty one where it goes."""
+def _find(table, buf, start, end, h, key, key2, byte_map):
+    """(slot, word index) in table of the word byte_map[buf[start:end]] with hash h and keys key, key2; word index
+    -1 when absent, the slot then the empty one where it goes."""
+    slots, offsets, arena = table.slots, table.offsets, table.arena
     mask = len(slots) - 1
     tag = np.int64(h >> _S33)
     slot = np.int64(h & np.uint64(mask))
@@ -177,7 +199,7 @@ def _find(slots, offsets, arena, buf, start, end, h, key, key2, table):
             first = offsets[word]
             if offsets[word + 1] - first == end - start:
                 k = 0
-                while k < end - start and arena[first + k] == table[buf[start + k]]:
+                while k < end - start and arena[first + k] == byte_map[buf[start + k]]:
                     k += 1
                 if k == end - start:
                     return slot, word
@@ -248,23 +270,24 @@ def _words_start(buf, start, sst):
 
 
 @njit(**INLINE)
-def _reader(buf, sst, first_continued):
+def _reader(chunk, rules):
     """The reading state of a chunk (at its first line) and an empty batch (starts, stops, hashes, keys, keys2,
     flags)."""
     reading = np.zeros(READING, np.int64)
     reading[BAD_LINE] = -1
-    _start_line(buf, reading, sst, first_continued)
+    _start_line(chunk, rules, reading)
     batch = (np.empty(BATCH, np.int64), np.empty(BATCH, np.int64), np.empty(BATCH, np.uint64),
              np.empty(BATCH, np.int64), np.empty(BATCH, np.int64), np.empty(BATCH, np.int64))
     return reading, batch
 
 
 @njit(**INLINE)
-def _start_line(buf, reading, sst, first_continued):
+def _start_line(chunk, rules, reading):
     """Move reading to the words of the line that starts at reading[AT] (its end, when it has none); an SST line
     without a TAB ends the reading with BAD_LINE, BAD_START, BAD_END set."""
     start = reading[AT]
-    p, line_end, worded = _words_start(buf, start, sst and not (reading[LINE] == 0 and first_continued))
+    sst = rules.sst and not (reading[LINE] == 0 and chunk.first_continued)
+    p, line_end, worded = _words_start(chunk.buf, start, sst)
     if p == -2:
         reading[BAD_LINE], reading[BAD_START], reading[BAD_END], reading[DONE] = reading[LINE], start, line_end, 1
     reading[AT] = line_end if p < 0 else p
@@ -272,10 +295,11 @@ def _start_line(buf, reading, sst, first_continued):
 
 
 @njit(**INLINE)
-def _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch):
+def _fill(chunk, rules, reading, batch):
     """Read up to BATCH words from reading[AT] into batch: where each starts and ends, its hash and keys, and its
     flags (ENDS_SENTENCE: the max_sentence-th of its sentence or its line's last; AS_IS_BYTES: a worded line's).
     Returns how many; reading[DONE] once the chunk is read."""
+    buf = chunk.buf
     starts, stops, hashes, keys, keys2, flags = batch
     p, in_sentence, worded = reading[AT], reading[IN_SENTENCE], reading[LINE_WORDED] != 0
     n = 0
@@ -286,16 +310,16 @@ def _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, ba
             break
         if buf[p] == NEWLINE:
             reading[AT], reading[LINE] = p + 1, reading[LINE] + 1
-            _start_line(buf, reading, sst, first_continued)
+            _start_line(chunk, rules, reading)
             if reading[DONE]:
                 break
             p, worded = reading[AT], reading[LINE_WORDED] != 0
             continue
-        stop, h, key, key2 = _word(buf64, p, lowercase and not worded)
+        stop, h, key, key2 = _word(chunk.buf64, p, rules.lowercase and not worded)
         starts[n], stops[n], hashes[n], keys[n], keys2[n] = p, stop, h, key, key2
         in_sentence += 1
         p = _skip_white(buf, stop)
-        ends = in_sentence == max_sentence or p >= len(buf) or buf[p] == NEWLINE
+        ends = in_sentence == rules.max_sentence or p >= len(buf) or buf[p] == NEWLINE
         flags[n] = (ENDS_SENTENCE if ends else 0) | (AS_IS_BYTES if worded else 0)
         if ends:
             in_sentence = 0
@@ -304,19 +328,42 @@ def _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, ba
     return n
 
 
+@njit(**INLINE)
+def _prefetch_first(table, batch, n):
+    """Prefetch the slots of the first PREFETCH_AHEAD of the batch's n words (_find_in_batch, the later ones)."""
+    hashes, mask = batch[2], np.uint64(len(table.slots) - 1)
+    for i in range(min(n, PREFETCH_AHEAD)):
+        prefetch_row(table.slots, np.int64(hashes[i] & mask))
+
+
+@njit(**INLINE)
+def _find_in_batch(table, buf, batch, i, n, lower):
+    """(slot, word index, byte map) of the batch's word i in table, as _find: its bytes as they are for a worded
+    line's, else mapped by lower. First the slot of the word PREFETCH_AHEAD on is prefetched (_prefetch_first, the
+    first ones'): the table is larger than the caches, and waiting for its rows is most of the time."""
+    starts, stops, hashes, keys, keys2, flags = batch
+    mask = np.uint64(len(table.slots) - 1)
+    if i + PREFETCH_AHEAD < n:
+        prefetch_row(table.slots, np.int64(hashes[i + PREFETCH_AHEAD] & mask))
+    byte_map = AS_IS if flags[i] & AS_IS_BYTES else lower
+    slot, word = _find(table, buf, starts[i], stops[i], hashes[i], keys[i], keys2[i], byte_map)
+    return slot, word, byte_map
+
+
 @njit(**JIT)
-def count_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, limit, slots, hashes, offsets, arena,
-                stats):
-    """Count the words of a chunk into the table (slots, hashes, offsets, arena; stats[TYPES] words), as
+def count_chunk(chunk, rules, limit, table, stats):
+    """Count the words of a chunk (Chunk) read by rules (LineRules) into table (Table, stats[TYPES] words), as
     Vocab.build: after each sentence, while more than limit (>= 0) words are held, drop those with count
-    <= stats[MIN_REDUCE] (the others keep their order) and raise it by one. Returns the table's arrays, new ones
-    where they grew. An SST line without a TAB stops the count: stats[ERROR_LINE] is its index in the chunk."""
-    lower = LOWERED if lowercase else AS_IS
-    reading, batch = _reader(buf, sst, first_continued)
+    <= stats[MIN_REDUCE] (the others keep their order) and raise it by one. Returns the table, its arrays new
+    ones where they grew. An SST line without a TAB stops the count: stats[ERROR_LINE] is its index in the chunk."""
+    buf = chunk.buf
+    lower = LOWERED if rules.lowercase else AS_IS
+    reading, batch = _reader(chunk, rules)
     starts, stops, word_hashes, keys, keys2, flags = batch
+    slots, hashes, offsets, arena = table
     num_words = stats[TYPES]
     while not reading[DONE]:
-        n = _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch)
+        n = _fill(chunk, rules, reading, batch)
         if n == 0:
             continue
         # room for n new words first: no array grows within the batch
@@ -326,21 +373,17 @@ def count_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, limit
             hashes, offsets = _grown(hashes, num_words + n + 2), _grown(offsets, num_words + n + 2)
         while num_words + n > MAX_LOAD * len(slots):
             slots = _resized(slots, hashes, 2 * len(slots))
-        mask = np.uint64(len(slots) - 1)
-        for i in range(min(n, PREFETCH_AHEAD)):
-            prefetch_row(slots, np.int64(word_hashes[i] & mask))
+        table = Table(slots, hashes, offsets, arena)
+        _prefetch_first(table, batch, n)
         for i in range(n):
-            if i + PREFETCH_AHEAD < n:
-                prefetch_row(slots, np.int64(word_hashes[i + PREFETCH_AHEAD] & mask))
-            table = AS_IS if flags[i] & AS_IS_BYTES else lower
-            p, stop, h = starts[i], stops[i], word_hashes[i]
-            slot, word = _find(slots, offsets, arena, buf, p, stop, h, keys[i], keys2[i], table)
+            slot, word, byte_map = _find_in_batch(table, buf, batch, i, n, lower)
             if word >= 0:
                 slots[slot, 3] += 1
             else:  # a new word: its bytes to the arena, its slot
+                p, stop, h = starts[i], stops[i], word_hashes[i]
                 word, first = num_words, offsets[num_words]
                 for k in range(stop - p):
-                    arena[first + k] = table[buf[p + k]]
+                    arena[first + k] = byte_map[buf[p + k]]
                 hashes[word], offsets[word + 1] = h, first + stop - p
                 slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
                     (np.int64(h >> _S33) << 32) | word, keys[i], keys2[i], 1)
@@ -348,16 +391,16 @@ def count_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, limit
             if flags[i] & ENDS_SENTENCE:
                 stats[SENTENCES] += 1
                 if limit >= 0 and num_words > limit:
-                    num_words = _prune(limit, slots, hashes, offsets, arena, num_words, stats)
+                    num_words = _prune(table, num_words, limit, stats)
         stats[TOKENS] += n
     stats[TYPES] = num_words
     stats[ERROR_LINE], stats[ERROR_START], stats[ERROR_END] = reading[BAD_LINE], reading[BAD_START], reading[BAD_END]
-    return slots, hashes, offsets, arena
+    return Table(slots, hashes, offsets, arena)
 
 
 @njit(**JIT)
 def word_counts(slots, num_words):
-    """(num_words,) the count of each word of a counting table, in first-seen order."""
+    """(num_words,) the count of each word of a counting table's slots, in first-seen order."""
     counts = np.zeros(num_words, np.int64)
     for slot in range(len(slots)):
         if slots[slot, 0] >= 0:
@@ -366,10 +409,11 @@ def word_counts(slots, num_words):
 
 
 @njit(**JIT)
-def _prune(limit, slots, hashes, offsets, arena, num_words, stats):
+def _prune(table, num_words, limit, stats):
     """word2vec's ReduceVocab, as Vocab.build: while more than limit words, drop every word with count <=
     stats[MIN_REDUCE] and raise that by one. The words left move down in order and slots are refilled;
     returns how many are left."""
+    slots, hashes, offsets, arena = table
     counts = word_counts(slots, num_words)  # (num_words,)
     while num_words > limit:
         kept, byte = 0, 0
@@ -411,53 +455,48 @@ def joined(arena, offsets, chosen):
 
 
 @njit(**JIT)
-def lookup_slots(arena, offsets):
-    """Slots (2^k, COLUMNS) of the words arena[offsets[i]:offsets[i + 1]], i < len(offsets) - 1. A word given
+def lookup_table(arena, offsets):
+    """The table of the words arena[offsets[i]:offsets[i + 1]], i < len(offsets) - 1, for encoding. A word given
     twice finds its last index (as a dict built in order); one that is empty or holds white space or NUL is left
-    out (no token is ever that word)."""
+    out of the slots (no token is ever that word)."""
     num_words = len(offsets) - 1
     num_slots = 16
     while num_words > MAX_LOAD * num_slots:
         num_slots *= 2
-    slots = new_slots(num_slots)
     hashes, keys = np.empty(num_words, np.uint64), np.empty((num_words, 2), np.int64)
     usable = np.zeros(num_words, np.bool_)
     for word in range(num_words):  # hashes first, so the slots can be prefetched
         stop, hashes[word], keys[word, 0], keys[word, 1] = _word_bytes(arena, offsets[word], offsets[word + 1])
         usable[word] = stop == offsets[word + 1] and stop > offsets[word]
+    table = Table(new_slots(num_slots), hashes, offsets, arena)
+    slots = table.slots
     mask = np.uint64(num_slots - 1)
     for word in range(num_words):
         if word + PREFETCH_AHEAD < num_words:
             prefetch_row(slots, np.int64(hashes[word + PREFETCH_AHEAD] & mask))
         if usable[word]:
             h, first, end = hashes[word], offsets[word], offsets[word + 1]
-            slot, _ = _find(slots, offsets, arena, arena, first, end, h, keys[word, 0], keys[word, 1], AS_IS)
+            slot, _ = _find(table, arena, first, end, h, keys[word, 0], keys[word, 1], AS_IS)
             slots[slot, 0], slots[slot, 1], slots[slot, 2] = (np.int64(h >> _S33) << 32) | word, keys[word, 0], \
                 keys[word, 1]
-    return slots
+    return table
 
 
 @njit(**JIT)
-def encode_chunk(buf, buf64, first_continued, sst, lowercase, max_sentence, slots, offsets, arena, tokens, lengths,
-                 written):
-    """The words of a chunk as word indices into tokens, sentence lengths into lengths (out-of-vocabulary words
-    dropped, sentences left empty dropped); tokens and lengths each hold at least len(buf) // 2 + 1.
-    written: (4,) int64 set to how many tokens and lengths were written. Returns the index of an SST line
-    without a TAB (written[2:4]: its first and end byte), or -1."""
-    lower = LOWERED if lowercase else AS_IS
-    reading, batch = _reader(buf, sst, first_continued)
-    starts, stops, word_hashes, keys, keys2, flags = batch
-    mask = np.uint64(len(slots) - 1)
+def encode_chunk(chunk, rules, table, tokens, lengths, written):
+    """The words of a chunk (Chunk) read by rules (LineRules) as word indices of table (lookup_table) into tokens,
+    sentence lengths into lengths (out-of-vocabulary words dropped, sentences left empty dropped); tokens and
+    lengths each hold at least len(chunk.buf) // 2 + 1. written: (4,) int64 set to how many tokens and lengths
+    were written. Returns the index of an SST line without a TAB (written[2:4]: its first and end byte), or -1."""
+    lower = LOWERED if rules.lowercase else AS_IS
+    reading, batch = _reader(chunk, rules)
+    flags = batch[5]
     num_tokens = num_lengths = kept = 0
     while not reading[DONE]:
-        n = _fill(buf, buf64, reading, sst, first_continued, lowercase, max_sentence, batch)
-        for i in range(min(n, PREFETCH_AHEAD)):
-            prefetch_row(slots, np.int64(word_hashes[i] & mask))
+        n = _fill(chunk, rules, reading, batch)
+        _prefetch_first(table, batch, n)
         for i in range(n):
-            if i + PREFETCH_AHEAD < n:
-                prefetch_row(slots, np.int64(word_hashes[i + PREFETCH_AHEAD] & mask))
-            table = AS_IS if flags[i] & AS_IS_BYTES else lower
-            _, word = _find(slots, offsets, arena, buf, starts[i], stops[i], word_hashes[i], keys[i], keys2[i], table)
+            _, word, _ = _find_in_batch(table, chunk.buf, batch, i, n, lower)
             if word >= 0:
                 tokens[num_tokens] = word
                 num_tokens += 1

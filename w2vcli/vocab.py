@@ -71,6 +71,8 @@ class Vocab:
         if corpus_tokens == 0:
             source = getattr(sentences, "path", None)  # a Corpus names its file or folder
             raise W2VError(f"the corpus {source} has no words" if source is not None else "the corpus has no words")
+        if not counter:  # the last pruning dropped every word, and no sentence came after
+            raise every_word_dropped(max_vocab)
         ranked = sorted(counter.items(), key=lambda item: -item[1])  # stable: ties stay in first-seen order
         kept = [(w, c) for w, c in ranked if c >= min_count][: max_vocab or None]
         if not kept:
@@ -81,6 +83,12 @@ class Vocab:
         words = [w for w, _ in kept]
         counts = np.array([c for _, c in kept], dtype=np.int64)
         return cls(words, counts, corpus_tokens, len(counter), pruned_types, corpus_sentences)
+
+
+def every_word_dropped(max_vocab: int) -> W2VError:
+    """The error when pruning while counting (--max-vocab) leaves no word: Vocab.build's and scan.count_corpus's."""
+    return W2VError(f"every word was dropped while counting (--max-vocab {max_vocab} holds the "
+                    f"{max_vocab + PRUNE_SLACK:,} most frequent at most, dropping the rarest): raise --max-vocab")
 
 
 def keep_probabilities(counts: np.ndarray, sample: float, rule: str = "mikolov") -> np.ndarray:
