@@ -44,7 +44,7 @@ shutil_usage = namedtuple("shutil_usage", "total used free")
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save txt,bin
 DEFAULT_OUTPUTS = ["vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save bin
-PHASES_LINE = re.compile(r"phases: count (\d+\.\d\d) s, encode (\d+\.\d\d) s, train (\d+\.\d\d) s, "
+PHASES_LINE = re.compile(r"phases: start (\d+\.\d\d) s, count (\d+\.\d\d) s, encode (\d+\.\d\d) s, train (\d+\.\d\d) s, "
                          r"outputs (\d+\.\d\d) s")
 
 
@@ -110,9 +110,9 @@ def test_the_default_run_writes_vectors_bin_and_no_vectors_txt(default_run):
     assert leftovers(out) == []
 
 
-def test_the_log_ends_with_the_seconds_of_each_of_four_phases(default_run):
+def test_the_log_ends_with_the_seconds_of_each_of_five_phases(default_run):
     out, result, messages = default_run
-    assert list(result.phases) == ["count", "encode", "train", "outputs"]
+    assert list(result.phases) == ["start", "count", "encode", "train", "outputs"]
     assert all(seconds >= 0 for seconds in result.phases.values())
     assert result.phases["train"] == result.seconds
     match = PHASES_LINE.fullmatch(messages[-1])

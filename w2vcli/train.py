@@ -27,7 +27,7 @@ from w2vcli.errors import W2VError
 from w2vcli.outputs import HISTORY_COLUMNS, write_outputs
 from w2vcli.preflight import check_disk, check_memory
 from w2vcli.rundir import check_out_dir, create_out_dir, default_out_dir, new_encoded_folder, removed_on_failure
-from w2vcli.scan import count_corpus, encode_blocks_fast
+from w2vcli.scan import count_corpus, encode_blocks_fast, load_kernels
 from w2vcli.signals import interrupted, stop_signals, terminate_raises
 from w2vcli.vocab import Vocab
 
@@ -39,7 +39,7 @@ class TrainResult:
     state: TrainState
     history: np.ndarray  # (n, 5) rows of HISTORY_COLUMNS
     seconds: float  # wall time of the training loop in this process
-    phases: dict[str, float]  # wall seconds of each phase: count, encode, train, outputs
+    phases: dict[str, float]  # wall seconds of each phase: start (loading kernels), count, encode, train, outputs
 
 
 def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = False, log=print) -> TrainResult:
@@ -56,6 +56,8 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
     with terminate_raises() as stop_hint:
         check_out_dir(out_dir, resume=bool(resume))
         resumed = checkpoint_to_resume(out_dir) if resume is True else resume or None
+        load_kernels()
+        clock.lap("start")
         corpus, vocab = load_corpus(config, log)
         clock.lap("count")
         check_memory(config, vocab, log)
