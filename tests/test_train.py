@@ -44,8 +44,8 @@ shutil_usage = namedtuple("shutil_usage", "total used free")
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save txt,bin
 DEFAULT_OUTPUTS = ["vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save bin
-PHASES_LINE = re.compile(r"phases: start (\d+\.\d\d) s, count (\d+\.\d\d) s, encode (\d+\.\d\d) s, train (\d+\.\d\d) s, "
-                         r"outputs (\d+\.\d\d) s")
+PHASES_LINE = re.compile(r"phases: start (\d+\.\d\d) s, count (\d+\.\d\d) s, encode (\d+\.\d\d) s, "
+                         r"train (\d+\.\d\d) s, outputs (\d+\.\d\d) s")
 
 
 def quiet_config(corpus, **options) -> TrainConfig:
