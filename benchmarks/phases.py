@@ -76,7 +76,6 @@ def main() -> None:
     phases = Phases(quiet=args.json)
     import w2vcli.train as train_module
     from w2vcli.config import TrainConfig
-    from w2vcli.preflight import return_large_blocks_to_the_os
 
     phases.end("python + w2vcli imports")
     phases.wrap(train_module, "load_corpus", "read and count corpus")
@@ -92,8 +91,6 @@ def main() -> None:
         _, vocab = train_module.load_corpus(config, log=lambda message: None)
         words_trained = 0
     else:
-        if args.engine == "fast":
-            return_large_blocks_to_the_os()  # as `w2v train` does
         result = train_module.train(config, args.out, log=lambda message: None)
         vocab, words_trained = result.vocab, result.state.words_done
     total = time.perf_counter() - started

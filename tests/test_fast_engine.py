@@ -484,3 +484,29 @@ def test_a_vocabulary_of_two_words_trains():
         engine = engine_for([0, 1] * 2000, [0, 4000], model=model, window=5, negative=3, epochs=1)
         reports = list(engine.run(engine.init_state(1)))
         assert sum(r.words for r in reports) == 4000 and all(np.isfinite(r.loss) for r in reports)
+
+
+def test_shared_negatives_are_redrawn_when_they_hit_a_word_predicted():
+    """Skip-gram: never a context word of the window (while the vocabulary has others); CBOW: never a center of
+    the windows sharing them; a vocabulary with no other word gives up after MAX_REDRAWS (the update skips it)."""
+    probs = np.array([0.3, 0.2, 0.25, 0.25])  # words 0 and 1 are drawn half of the time
+    accept, alias = kernel_support.build_alias(probs)
+    tables = fk.SamplingTables(np.ones(4), accept, alias)
+    buf = np.array([0, 2, 1, 3], np.int32)
+    plan = np.array([[0, 0], [3, 4], [1, 2]], np.int32)  # window 0: positions 0..2 around 1; window 1: 0..3 around 2
+    state = np.array([7], np.uint64)
+    out = np.zeros(5, np.int32)
+    drawn = []
+    for _ in range(400):
+        fk.draw_shared_negatives(state, tables, buf, plan, 0, 1, False, out)  # skip-gram: contexts 0 and 1
+        drawn.extend(out.tolist())
+    assert set(drawn) == {2, 3}
+    drawn = []
+    for _ in range(400):
+        fk.draw_shared_negatives(state, tables, buf, plan, 0, 2, True, out)  # CBOW: centers 2 and 1
+        drawn.extend(out.tolist())
+    assert set(drawn) == {0, 3}
+    tiny = fk.SamplingTables(np.ones(2), *kernel_support.build_alias(np.array([0.5, 0.5])))
+    fk.draw_shared_negatives(state, tiny, np.array([0, 1, 0], np.int32), np.array([[0], [3], [1]], np.int32), 0, 1,
+                             False, out)  # both words are context words: no draw can avoid them
+    assert set(out.tolist()) <= {0, 1}

@@ -96,7 +96,6 @@ def train(config_file, out_dir, resume, **options):
     from w2vcli.checkpoint import resume_config
     from w2vcli.config import read_config_file, resolve_config
     from w2vcli.errors import ConfigError
-    from w2vcli.preflight import return_large_blocks_to_the_os
     from w2vcli.rundir import output_names
     from w2vcli.train import train as train_word_vectors
 
@@ -106,8 +105,6 @@ def train(config_file, out_dir, resume, **options):
         config, checkpoint = resume_config(Path(out_dir), options, config_file)  # the checkpoint is read once
     else:
         config, checkpoint = resolve_config(read_config_file(config_file) if config_file else {}, options), None
-    if config.engine == "fast":
-        return_large_blocks_to_the_os()  # process-wide, so here and not in the library
     log = (lambda message: None) if config.quiet else (lambda message: click.echo(message, err=True))
     result = train_word_vectors(config, out_dir, resume=checkpoint, log=log)
     final = result.state.running_loss

@@ -175,8 +175,8 @@ class EncodedFile(_Encoded):
             with open(folder / "tokens.i32", "wb") as tokens_out, open(folder / "offsets.i64", "wb") as offsets_out:
                 offsets_out.write(np.zeros(1, np.int64).tobytes())
                 for tokens, lengths in blocks:
-                    tokens_out.write(np.ascontiguousarray(tokens, np.int32).tobytes())
-                    offsets_out.write((num_tokens + np.cumsum(lengths)).astype(np.int64, copy=False).tobytes())
+                    tokens_out.write(memoryview(np.ascontiguousarray(tokens, np.int32)))  # no copy
+                    offsets_out.write(memoryview(num_tokens + np.cumsum(lengths, dtype=np.int64)))
                     num_tokens += len(tokens)
                     num_sentences += len(lengths)
                     longest = max(longest, int(lengths.max(initial=0)))

@@ -108,9 +108,12 @@ def encode_blocks_fast(corpus: Corpus, words: list[str], block_tokens: int = BLO
     table = kernels.lookup_table(*_arena(words))
     written = np.zeros(4, np.int64)  # tokens and lengths written, an error line's bytes
     token_parts, length_parts, held = [], [], 0  # encoded and not yet handed over
+    tokens_out, lengths_out = np.empty(0, np.int32), np.empty(0, np.int64)  # the kernel's output, reused
     for file, number, chunk, rules in _chunks(corpus, block_size):
         room = len(chunk.buf) // 2 + 1  # a word and its white space take 2 bytes at least
-        tokens, lengths = np.empty(room, np.int32), np.empty(room, np.int64)
+        if len(tokens_out) < room:
+            tokens_out, lengths_out = np.empty(room, np.int32), np.empty(room, np.int64)
+        tokens, lengths = tokens_out[:room], lengths_out[:room]
         line = kernels.encode_chunk(chunk, rules, table, tokens, lengths, written)
         if line >= 0:
             _raise_for_line(file, number, chunk, rules, (line, written[2], written[3]))

@@ -24,7 +24,7 @@ from w2vcli.corpus import Corpus, resolve_corpus
 from w2vcli.encoded import EncodedCorpus, EncodedFile, file_bytes
 from w2vcli.engines import Engine, TrainState, find_engine, make_engine
 from w2vcli.errors import W2VError
-from w2vcli.outputs import HISTORY_COLUMNS, write_outputs
+from w2vcli.outputs import HISTORY_COLUMNS, start_drawing, write_outputs
 from w2vcli.preflight import check_disk, check_memory
 from w2vcli.rundir import check_out_dir, create_out_dir, default_out_dir, new_encoded_folder, removed_on_failure
 from w2vcli.scan import count_corpus, encode_blocks_fast, load_kernels
@@ -71,13 +71,18 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
                 clock.lap("encode")
                 engine = make_engine(config, vocab, encoded)
                 setup.done = True
-                state, history, final = train_loop(config, engine, resumed, (vocab, fingerprint), out_dir, log)
+                drawing = start_drawing()  # the child drawing the PNGs imports matplotlib while training runs
+                try:
+                    state, history, final = train_loop(config, engine, resumed, (vocab, fingerprint), out_dir, log)
+                except BaseException:
+                    drawing.stop()
+                    raise
                 del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes its files)
         seconds = clock.lap("train")
         stop_hint.append(f" while writing the outputs; the final checkpoint is saved: `w2v train --out {out_dir} "
                          "--resume` writes them")
         history_array = _history_array(history)
-        write_outputs(out_dir, vocab, state, history_array, config, final)
+        write_outputs(out_dir, vocab, state, history_array, config, final, drawing)
         clock.lap("outputs")
     log("phases: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in clock.phases.items()))
     return TrainResult(out_dir, vocab, state, history_array, seconds, clock.phases)

@@ -10,8 +10,8 @@ What it does, per epoch, as word2vec and gensim do:
     sharing K negatives (fast_kernels.skipgram_window_update); CBOW: an SGD step per window, the mean of the
     context rows predicting the center, the step added to every context row undivided (word2vec's
     cbow_mean=1 convention, fast_kernels.cbow_update), CBOW_SHARE consecutive windows sharing K negatives;
-  - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)); one equal to the word predicted is
-    skipped, as word2vec C and gensim skip it;
+  - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when equal to a word that
+    the windows sharing them predict (up to MAX_REDRAWS times; then skipped, as word2vec C and gensim skip it);
   - lr decaying linearly from lr to min_lr (default lr/1e4) over the raw words of all epochs, set per sentence.
 Parameters are float32; the loss is summed in float64.
 
@@ -84,6 +84,9 @@ class FastEngine(Engine):
 
     def __init__(self, config, vocab, corpus: EncodedCorpus | EncodedFile):
         from w2vcli.engines import fast_kernels
+        from w2vcli.preflight import return_large_blocks_to_the_os
+
+        return_large_blocks_to_the_os()  # for the checkpoints' buffers; not earlier: it slows the corpus passes
         from w2vcli.engines.kernel_support import build_alias
 
         self.kernels = fast_kernels

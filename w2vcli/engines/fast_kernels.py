@@ -281,6 +281,7 @@ class Scratch(NamedTuple):
 _linear_decay = njit(**INLINE)(linear_decay)  # the schedule of base.linear_decay (the NumPy engine's), compiled
 PREFETCH_AHEAD = 2  # windows between prefetching rows and updating them
 CBOW_SHARE = 8  # consecutive CBOW windows drawing one set of negatives
+MAX_REDRAWS = 16  # redraws of a negative equal to a word predicted (skipping it instead costs SimLex-999 ~0.015)
 
 
 @njit(**INLINE)
@@ -301,15 +302,43 @@ def plan_windows(buf, n, window, state, plan):
     return q
 
 
+@njit(**INLINE)
+def draw_shared_negatives(state, tables, buf, plan, first, last, cbow, out):
+    """Fill out (K,) with the negatives of windows first..last-1 of plan, drawn ∝ count^ns_exponent; a draw equal
+    to a word those windows predict (skip-gram: a context word; CBOW: a center) is redrawn, up to MAX_REDRAWS
+    times (a tiny vocabulary may have no other word): one still equal is skipped by the update."""
+    for k in range(out.shape[0]):
+        for _ in range(MAX_REDRAWS + 1):
+            word = draw_one(state, tables.accept, tables.alias)
+            if not _predicted(buf, plan, first, last, cbow, word):
+                break
+        out[k] = word
+
+
+@njit(**INLINE)
+def _predicted(buf, plan, first, last, cbow, word):
+    """Whether one of windows first..last-1 predicts word: one of its context words (skip-gram), its center (CBOW)."""
+    for r in range(first, last):
+        lo, hi, i = plan[0, r], plan[1, r], plan[2, r]
+        if cbow:
+            if buf[i] == word:
+                return True
+        else:
+            for p in range(lo, hi):
+                if p != i and buf[p] == word:
+                    return True
+    return False
+
+
 @njit(**JIT)
 def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
     """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
 
     The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. For each segment: subsample (keep token t with
     probability keep_probs[t]) into buf, plan its windows (plan_windows) and draw their negatives: one set of K
-    per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (a negative equal to a word a window
-    predicts is skipped by its update); then run the windows in order, one SGD step
-    each (skipgram_window_update, cbow_update), each from the parameters the one before left.
+    per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (draw_shared_negatives); then run the
+    windows in order, one SGD step each (skipgram_window_update, cbow_update), each from the parameters the one
+    before left.
     Planning first lets the loop prefetch the rows of the window PREFETCH_AHEAD ahead (the rows are scattered
     over matrices much larger than the caches: waiting for them is most of the time).
     lr is linear in raw (pre-subsampling) words: linear_decay(lr_start, lr_end, (raw_before + position) /
@@ -339,12 +368,11 @@ def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, sche
             n += 1
         q = plan_windows(buf, n, settings.window, state, plan)
         windows += q
-        for r in range(q):  # K negatives for every `share` windows
-            for k in range(negatives.shape[1]):
-                if r % share == 0:
-                    negatives[r, k] = draw_one(state, tables.accept, tables.alias)
-                else:
-                    negatives[r, k] = negatives[r - 1, k]
+        for first in range(0, q, share):  # K negatives for every `share` windows
+            last = min(q, first + share)
+            draw_shared_negatives(state, tables, buf, plan, first, last, cbow, negatives[first])
+            for r in range(first + 1, last):
+                negatives[r] = negatives[first]
         for r in range(q):
             ahead = r + PREFETCH_AHEAD
             if ahead < q:
