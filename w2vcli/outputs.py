@@ -128,6 +128,8 @@ class Drawing:
 
         out_dir = Path(out_dir)
         words = default_plot_words(vocab.words)
+        wanted = set(words)
+        rows = {word: i for i, word in enumerate(vocab.words) if word in wanted}  # not vocab.word2ind: V entries
         vector_file = (config.vector_files or ["model.npz"])[0]
         handle, name = tempfile.mkstemp(prefix="w2v-drawing-", suffix=".npz")
         self.inputs = Path(name)
@@ -136,7 +138,7 @@ class Drawing:
                 file,
                 history=history,  # (n, 5)
                 words=np.array(words, dtype=str),  # (m,)
-                vectors=np.asarray(state.center_vectors[[vocab.word2ind[w] for w in words]]),  # (m, d)
+                vectors=np.asarray(state.center_vectors[[rows[w] for w in words]]),  # (m, d)
                 out_dir=np.array(str(out_dir)),
                 loss_title=np.array(f"w2v train: {config.model}, {config.loss} loss ({out_dir.name})"),
                 pca_title=np.array(f"PCA of {out_dir / vector_file}"),

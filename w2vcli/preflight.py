@@ -1,5 +1,5 @@
 """Before training: will the run fit in memory and on disk? Each check states what the run takes and refuses with
-one line saying what to change, before anything slow happens. Also the allocator setting of a fast-engine process.
+one line saying what to change, before anything slow happens.
 
 Both checks start from the size of the parameters, the two (V, d) matrices: V × d × 2 × bytes per value;
 e.g. 10,000 words × 100 dimensions in float32 take 10,000 · 100 · 2 · 4 = 8,000,000 bytes (7.6 MB).
@@ -72,17 +72,3 @@ def check_disk(config: TrainConfig, vocab: Vocab, out_dir: Path) -> None:
     if needed > free:
         raise W2VError(f"the encoded corpus, checkpoints and outputs need about {needed / 2**20:,.0f} MB of disk in "
                        f"{out_dir} but {free / 2**20:,.0f} MB is free: free some disk or choose another --out")
-
-
-def return_large_blocks_to_the_os() -> None:
-    """Keep glibc's mmap threshold at 128 KiB, for the whole process. By default it rises to the size of the
-    largest block freed (up to 32 MiB), so after each checkpoint's 15 MB write buffer the next ones come from the
-    heap and stay resident when freed: ~20 MB of peak memory on GCIDE with the fast engine, which sets it when it
-    is made: after the corpus passes, which it would slow by ~40% (fresh 1 MB buffers, each one mapped anew).
-    Elsewhere than glibc, nothing happens."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass

@@ -73,7 +73,7 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
                 setup.done = True
                 drawing = start_drawing()  # the child drawing the PNGs imports matplotlib while training runs
                 try:
-                    state, history, final = train_loop(config, engine, resumed, (vocab, fingerprint), out_dir, log)
+                    state, history, final = train_loop(config, engine, resumed, vocab, fingerprint, out_dir, log)
                 except BaseException:
                     drawing.stop()
                     raise
@@ -150,12 +150,11 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
     return encoded
 
 
-def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab_and_fingerprint, out_dir: Path,
-               log):
+def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab: Vocab, fingerprint: str,
+               out_dir: Path, log):
     """The training loop from a new state, or from resumed's, under stop_signals; a checkpoint every
     checkpoint_every steps, at each epoch's end, at a stop and at the end (that one with the vocabulary: it is
     model.npz too). Returns (state, history, the final checkpoint's path)."""
-    vocab, fingerprint = vocab_and_fingerprint
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
         log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
@@ -187,6 +186,7 @@ def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoi
     bar = tqdm(total=engine.total_steps, initial=state.step, disable=config.quiet, unit="step",
                dynamic_ncols=True, desc="train")
     started, words_at_start = time.perf_counter(), state.words_done
+    due = False  # a checkpoint is owed: written at the first settled report (no update in flight)
     try:
         for report in engine.run(state):
             if not math.isfinite(report.loss):
@@ -197,9 +197,14 @@ def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoi
             running = state.running_loss
             if running is not None and (report.step % log_every == 0 or report.step == engine.total_steps):
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
-            due = config.checkpoint_every and (report.step % config.checkpoint_every == 0 or report.epoch_end)
+            due = due or bool(config.checkpoint_every and (report.step % config.checkpoint_every == 0
+                                                           or report.epoch_end))
             if due and report.step < engine.total_steps:  # the last step's is the final checkpoint, written after
-                checkpoint()  # the engine settles at these steps
+                if report.settled:  # the fast engine settles at these very steps (FastEngine.pause_after)
+                    checkpoint()
+                    due = False
+                else:
+                    engine.request_pause()
             if report.step % 50 == 0 or report.step == engine.total_steps:
                 rate = (state.words_done - words_at_start) / max(time.perf_counter() - started, 1e-9)
                 shown = "-" if running is None else f"{running:.3f}"

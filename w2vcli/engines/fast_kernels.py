@@ -232,7 +232,7 @@ def cbow_update(model, words, lo, hi, pos, negatives, lr, scratch):
     return loss
 
 
-# --- the loop: one thread's stripe of a chunk, its inputs in bundles (numba compiles named tuples of arrays) ---
+# --- the loop: one thread's chunk, its inputs in bundles (numba compiles named tuples of arrays) ---
 
 
 class Model(NamedTuple):
