@@ -213,13 +213,13 @@ def test_threads_train_whole_chunks_each_from_its_own_generator():
 
 
 def test_workers_settle_where_train_py_checkpoints_and_when_asked():
-    """With threads, a report is settled (no chunk in flight) at every checkpoint step and epoch end, and soon
+    """With threads, a report is settled (no chunk in flight) at every checkpoint step and the end, and soon
     after request_pause; between a settled report and the next step nothing moves the vectors."""
     rng = np.random.default_rng(2)
     tokens = rng.integers(0, 30, 80_000).tolist()
     engine = engine_for(tokens, list(range(0, 80_001, 10)), threads=2, epochs=2, checkpoint_every=3)
     assert engine.chunks_per_epoch == 8
-    assert [engine.pause_after(s) for s in (0, 2, 3, 7, 8, 15)] == [3, 3, 6, 8, 9, 16]
+    assert [engine.pause_after(s) for s in (0, 2, 3, 7, 8, 15)] == [3, 3, 6, 9, 9, 16]  # not at epoch ends (8)
     state = engine.init_state(1)
     settled, asked = [], False
     for report in engine.run(state):
@@ -231,7 +231,7 @@ def test_workers_settle_where_train_py_checkpoints_and_when_asked():
         if report.step == 10 and not asked:
             engine.request_pause()
             asked = True
-    assert {3, 6, 8, 9, 12, 15, 16} <= set(settled)
+    assert {3, 6, 9, 12, 15, 16} <= set(settled)
     assert min(s for s in settled if s >= 10) <= 12  # the pause came within the chunks in flight
 
 
@@ -248,7 +248,6 @@ def test_learning_rate_decays_linearly_over_the_raw_words_of_all_epochs():
     starts = np.array([engine.chunk_starts[s % engine.chunks_per_epoch] + (s // engine.chunks_per_epoch) * 45_000
                        for s in range(len(reports))])
     np.testing.assert_allclose(lrs, 0.04 - 0.039 * starts / (3 * 45_000))
-    assert [r.epoch_end for r in reports].count(True) == 3
 
 
 def test_the_kernels_schedule_is_base_linear_decay_compiled():
@@ -355,11 +354,10 @@ def test_one_thread_same_seed_same_vectors(run_a, corpus, tmp_path):
     assert not np.array_equal(other.state.center_vectors, result_a.state.center_vectors)
 
 
-def test_checkpoints_at_every_epoch_end_and_loss_falls(run_a):
-    out, result = run_a
-    per_epoch = result.state.step // 3
+def test_checkpoints_only_when_due_and_loss_falls(run_a):
+    out, result = run_a  # 3 epochs of fewer than checkpoint_every (5,000) steps: only the final checkpoint
     names = sorted(p.name for p in (out / "checkpoints").iterdir())
-    assert names == [f"step-{per_epoch * e:09d}.npz" for e in (1, 2, 3)]
+    assert names == [f"step-{result.state.step:09d}.npz"]
     history = result.history
     assert history[-1, 2] < history[0, 2] - 1.0  # the step loss falls
     assert np.all(np.isfinite(result.state.center_vectors))

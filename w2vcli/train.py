@@ -153,7 +153,7 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
 def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab: Vocab, fingerprint: str,
                out_dir: Path, log):
     """The training loop from a new state, or from resumed's, under stop_signals; a checkpoint every
-    checkpoint_every steps, at each epoch's end, at a stop and at the end (that one with the vocabulary: it is
+    checkpoint_every steps, at a stop and at the end (that one with the vocabulary: it is
     model.npz too). Returns (state, history, the final checkpoint's path)."""
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
@@ -197,8 +197,7 @@ def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoi
             running = state.running_loss
             if running is not None and (report.step % log_every == 0 or report.step == engine.total_steps):
                 history.append((report.step, running, report.loss, report.lr, state.words_done))
-            due = due or bool(config.checkpoint_every and (report.step % config.checkpoint_every == 0
-                                                           or report.epoch_end))
+            due = due or bool(config.checkpoint_every and report.step % config.checkpoint_every == 0)
             if due and report.step < engine.total_steps:  # the last step's is the final checkpoint, written after
                 if report.settled:  # the fast engine settles at these very steps (FastEngine.pause_after)
                     checkpoint()

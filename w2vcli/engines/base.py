@@ -44,7 +44,6 @@ class StepReport:
     loss: float  # this step's loss: mean over its windows of each window's summed loss
     lr: float  # learning rate used for this step
     words: int  # center words in this step
-    epoch_end: bool = False  # this step finished an epoch: train.py checkpoints there too (when checkpointing)
     settled: bool = True  # no update is in flight: the state is this step's, safe to checkpoint
 
 
@@ -59,7 +58,7 @@ class Engine:
 
     def run(self, state: TrainState) -> Iterator[StepReport]:
         """Train from state.step to total_steps, yielding after every step. A report is settled (safe to
-        checkpoint) at least at every checkpoint_every-th step, at each epoch's end and at the end."""
+        checkpoint) at least at every checkpoint_every-th step and at the end."""
         raise NotImplementedError
 
     def request_pause(self) -> None:

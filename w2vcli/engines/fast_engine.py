@@ -16,15 +16,15 @@ What it does, per epoch, as word2vec and gensim do:
 Parameters are float32; the loss is summed in float64.
 
 Steps, threads and determinism: a step is one chunk of whole sentences of about CHUNK_WORDS raw words (the same
-chunks whatever the thread count), so total_steps = epochs · chunks, and train.py checkpoints at every epoch's
-end as well as every checkpoint_every steps. Chunk c of epoch e is trained by one thread, drawing its random
-numbers from a splitmix64 generator seeded by (seed, e, c) through numpy's SeedSequence, so with threads = 1
+chunks whatever the thread count), so total_steps = epochs · chunks, and train.py checkpoints every
+checkpoint_every steps (not at each epoch's end: on GCIDE those writes were 8% of a 5-epoch CBOW run). Chunk c
+of epoch e is trained by one thread, drawing its random numbers from a splitmix64 generator seeded by (seed, e, c) through numpy's SeedSequence, so with threads = 1
 a run is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
 With T > 1 threads, T workers take the next chunk as soon as they finish one (as gensim's corpus_file workers
 go through their own stretch of the file, never waiting for each other) and update the shared matrices without
 locks (Hogwild), so runs differ slightly, as in word2vec and gensim. The main thread only reports the steps, in
-order, and the workers stop for it just where train.py checkpoints: every checkpoint_every steps, at each
-epoch's end, and when asked to (request_pause, on Ctrl-C or SIGTERM).
+order, and the workers stop for it just where train.py checkpoints: every checkpoint_every steps and when
+asked to (request_pause, on Ctrl-C or SIGTERM).
 
 Memory: the engine reads the corpus one chunk at a time (w2vcli.encoded: from the encoded files train.py
 writes). It holds the two (V, d) matrices, scratch sized by the longest sentence and the threads, and the
@@ -178,16 +178,15 @@ class FastEngine(Engine):
         epoch, chunk = divmod(step, self.chunks_per_epoch)
         state.step, state.words_done = step + 1, state.words_done + windows
         lr = self.learning_rate(epoch * self.num_tokens + int(self.chunk_starts[chunk]))
-        return StepReport(step=step + 1, loss=loss / windows if windows else 0.0, lr=lr, words=windows,
-                          epoch_end=chunk == self.chunks_per_epoch - 1)
+        return StepReport(step=step + 1, loss=loss / windows if windows else 0.0, lr=lr, words=windows)
 
     def pause_after(self, step: int) -> int:
-        """The first step count after `step` at which the workers stop for train.py: a checkpoint step, an
-        epoch's end when checkpointing, or the end of the run."""
-        every, per_epoch = self.config.checkpoint_every, self.chunks_per_epoch
+        """The first step count after `step` at which the workers stop for train.py: a checkpoint step or the
+        end of the run."""
+        every = self.config.checkpoint_every
         if not every:
             return self.total_steps
-        return min((step // every + 1) * every, (step // per_epoch + 1) * per_epoch, self.total_steps)
+        return min((step // every + 1) * every, self.total_steps)
 
     def run(self, state: TrainState) -> Iterator[StepReport]:
         self._as_float32(state)
