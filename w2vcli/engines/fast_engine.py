@@ -18,8 +18,9 @@ Parameters are float32; the loss is summed in float64.
 Steps, threads and determinism: a step is one chunk of whole sentences of about CHUNK_WORDS raw words (the same
 chunks whatever the thread count), so total_steps = epochs · chunks, and train.py checkpoints every
 checkpoint_every steps (not at each epoch's end: on GCIDE those writes were 8% of a 5-epoch CBOW run). Chunk c
-of epoch e is trained by one thread, drawing its random numbers from a splitmix64 generator seeded by (seed, e, c) through numpy's SeedSequence, so with threads = 1
-a run is a function of the seed alone, and a run resumed from any step's checkpoint equals an uninterrupted one.
+of epoch e is trained by one thread, drawing its random numbers from a splitmix64 generator seeded by (seed, e,
+c) through numpy's SeedSequence, so with threads = 1 a run is a function of the seed alone, and a run resumed
+from any step's checkpoint equals an uninterrupted one.
 With T > 1 threads, T workers take the next chunk as soon as they finish one (as gensim's corpus_file workers
 go through their own stretch of the file, never waiting for each other) and update the shared matrices without
 locks (Hogwild), so runs differ slightly, as in word2vec and gensim. The main thread only reports the steps, in
