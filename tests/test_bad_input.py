@@ -546,3 +546,100 @@ def test_evaluate_analogies_skips_and_counts_malformed_lines(tmp_path, good_vect
     assert report["skipped_lines"] == 3
     assert report["total"] == 2
     assert [s["section"] for s in report["sections"]] == ["royalty", "animals"]
+
+
+# -- vector files in the wild: compressed, GloVe, the folder format ------------------------------------------------
+
+
+def gzipped(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
+def wild_vector_file(kind: str, tmp_path: Path, good: dict[str, Path]) -> tuple[Path, list[str]]:
+    """(path, what the error must name besides the path) of one kind of broken vector file from another tool."""
+    import bz2
+    import lzma
+
+    binary, text = good["binary"].read_bytes(), good["text"].read_bytes()
+    glove = text.split(b"\n", 1)[1]
+    suffix = {"gz": ".gz", "gzip": ".gz", "bz2": ".bz2", "xz": ".xz"}.get(kind.split("-")[0], "")
+    path = tmp_path / f"wild-{kind}.vec{suffix}"
+    if kind == "gz-that-is-not-gzip":  # named .gz, plain garbage inside
+        return write(path, bytes(np.random.default_rng(3).integers(0, 256, 300, dtype=np.uint8))), [
+            "line 1", "the name says gzip but the bytes are not gzip data"]
+    if kind == "gzip-magic-then-garbage":
+        return write(path, b"\x1f\x8b" + bytes(np.random.default_rng(4).integers(0, 256, 300, dtype=np.uint8))), [
+            "gzip data is corrupt or cut short"]
+    if kind == "gzip-cut-short":
+        return write(path, gzipped(binary)[:-60]), ["gzip data is corrupt or cut short", "near the start"]
+    if kind == "gzip-truncated-record":  # a whole gzip stream whose last record is cut
+        return write(path, gzipped(binary[:-7])), ["record 6 of 6", "truncated"]
+    if kind == "bz2-header-lies-fewer":
+        return write(path, bz2.compress(text.replace(b"6 4\n", b"8 4\n", 1))), ["8 words", "has 6", "fewer"]
+    if kind == "xz-header-lies-more":
+        return write(path, lzma.compress(text.replace(b"6 4\n", b"5 4\n", 1))), ["5 words", "has 6", "more"]
+    if kind == "gzip-header-lies-huge":  # no size to check it against: must not allocate first
+        return write(path, gzipped(b"1000000000000 400000000\n" + binary.split(b"\n", 1)[1])), ["record 1 of"]
+    if kind == "xz-binary-garbage":
+        return write(path, lzma.compress(b"6 4\n" + bytes(range(128, 256)) * 3)), ["record 1"]
+    if kind == "glove-bad-row":
+        return write(path, gzipped(glove.replace(b"\n", b" 0.5\n", 3))), [":4:", "expected a word and 5 values"]
+    if kind == "glove-not-a-number":
+        lines = glove.split(b"\n")
+        lines[2] = lines[2].rsplit(b" ", 1)[0] + b" 1.2.3"
+        return write(path, b"\n".join(lines)), [":3:", "not a number"]
+    folder = tmp_path / f"wild-{kind}"
+    folder.mkdir()
+    np.save(folder / "vectors.npy", np.ones((len(WORDS), 4), dtype=np.float32))
+    write(folder / "vocab.txt", "".join(f"{w} 1\n" for w in WORDS))
+    if kind == "folder-vocab-too-short":
+        write(folder / "vocab.txt", "".join(f"{w} 1\n" for w in WORDS[:-1]))
+        return folder, ["vocab.txt", "5 lines", "6 rows"]
+    if kind == "folder-vocab-bad-line":
+        write(folder / "vocab.txt", "".join(f"{w} 1\n" for w in WORDS).replace("man 1", "man one"))
+        return folder, ["vocab.txt:3:", "expected `word count`"]
+    if kind == "folder-float64":
+        np.save(folder / "vectors.npy", np.ones((len(WORDS), 4)))
+        return folder, ["vectors.npy", "float32"]
+    if kind == "folder-npy-garbage":
+        write(folder / "vectors.npy", b"\x93NUMPY garbage")
+        return folder, ["vectors.npy", "not a NumPy .npy matrix"]
+    if kind == "folder-without-vocab":
+        (folder / "vocab.txt").unlink()
+        return folder, ["is a folder without vectors.npy and vocab.txt"]
+    raise AssertionError(kind)
+
+
+WILD_VECTOR_FILES = ["gz-that-is-not-gzip", "gzip-magic-then-garbage", "gzip-cut-short", "gzip-truncated-record",
+                     "bz2-header-lies-fewer", "xz-header-lies-more", "gzip-header-lies-huge", "xz-binary-garbage",
+                     "glove-bad-row", "glove-not-a-number", "folder-vocab-too-short", "folder-vocab-bad-line",
+                     "folder-float64", "folder-npy-garbage", "folder-without-vocab"]
+
+
+@pytest.mark.parametrize("kind", WILD_VECTOR_FILES)
+@pytest.mark.parametrize("command", ["embed", "plot-pca", "evaluate"])
+def test_bad_wild_vector_file(tmp_path, good_vectors, command, kind):
+    path, names = wild_vector_file(kind, tmp_path, good_vectors)
+    args, target = inspect_command(command, path, tmp_path)
+    result = run(*args)
+    assert_error(result, 1, str(path), *names)
+    assert result.stdout == ""
+    if target is not None:
+        assert_not_written(target)
+
+
+def test_wild_vector_files_read_when_whole(tmp_path, good_vectors):
+    """The control for the cases above: the same files, unbroken, work."""
+    binary, text = good_vectors["binary"].read_bytes(), good_vectors["text"].read_bytes()
+    for name, data in [("ok.bin.gz", gzipped(binary)), ("ok.glove", text.split(b"\n", 1)[1])]:
+        result = run(*inspect_command("embed", write(tmp_path / name, data), tmp_path)[0])
+        assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("args, option", [(["--limit", "0"], "--limit"), (["--limit", "x"], "--limit"),
+                                          (["--unicode-errors", "lenient"], "--unicode-errors")])
+def test_impossible_vector_options_are_usage_errors(good_vectors, args, option):
+    result = run("embed", good_vectors["binary"], "king", *args)
+    assert_error(result, 2, option)

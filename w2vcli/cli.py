@@ -168,10 +168,39 @@ MATRIX_OPTION = click.option(
 )
 
 
-def _load_vectors(path, matrix):
+def _stacked(*options):
+    """One decorator applying several Click options, listed in the order --help shows them."""
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+VECTOR_OPTIONS = _stacked(  # every command that reads vectors; passed on to _load_vectors as keyword arguments
+    MATRIX_OPTION,
+    click.option("--limit", type=click.IntRange(min=1), default=None,
+                 help="Read only the first N words of the file (the most frequent, in most files)."),
+    click.option("--unicode-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+                 show_default=True, help="Words whose bytes are not UTF-8: an error, or read with U+FFFD for "
+                                         "the bad bytes (replace), or without them (ignore)."),
+    click.option("--center", is_flag=True, help="Subtract the mean vector from every vector first: undoes a "
+                                                "direction all vectors share, which makes every cosine high."),
+)
+
+
+def _load_vectors(path, matrix="center", limit=None, unicode_errors="strict", center=False):
+    """Read VECTORS with the options of VECTOR_OPTIONS; a space whose rows share one direction gets a warning
+    on stderr suggesting --center."""
     from w2vcli.vectors import WordVectors
 
-    return WordVectors.load(path, matrix=matrix)
+    vectors = WordVectors.load(path, matrix=matrix, limit=limit, unicode_errors=unicode_errors, center=center)
+    warning = None if center else vectors.collapse_warning()
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
+    return vectors
 
 
 @main.command()
@@ -183,9 +212,10 @@ def _load_vectors(path, matrix):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Write the words' vectors in word2vec format (binary when FILE ends in .bin).")
-@MATRIX_OPTION
-def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matrix):
-    """Look words up in VECTORS (word2vec text or binary, or model.npz).
+@VECTOR_OPTIONS
+def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, **vector_options):
+    """Look words up in VECTORS (word2vec text or binary, fastText .vec, GloVe, model.npz, a vector folder;
+    optionally gzip, bz2 or xz compressed).
 
     Prints each WORD's vector; with --neighbors K its K nearest words by cosine instead; with --analogy A B C the
     words closest to B - A + C (3CosAdd, question words excluded).
@@ -200,7 +230,7 @@ def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matr
 
     if not words and not analogy:
         raise ConfigError("give at least one WORD, or --analogy A B C")
-    vectors = _load_vectors(vectors_path, matrix)
+    vectors = _load_vectors(vectors_path, **vector_options)
     for word in words:
         vectors.row(word)  # every unknown word is an error before anything prints
     result = {}
@@ -241,8 +271,8 @@ def embed(vectors_path, words, neighbors, analogy, topn, as_json, out_path, matr
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
               help="pca (linear, axes show explained variance) or tsne (non-linear: distances between "
                    "clusters and cluster sizes mean nothing, and it changes with the seed and perplexity).")
-@MATRIX_OPTION
-def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method, matrix):
+@VECTOR_OPTIONS
+def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method, **vector_options):
     """Project chosen words' vectors to 2-D and write a labelled PNG (no display needed).
 
     Words come from --words, --words-file and --groups; by default the classic assignment's list (great, cool,
@@ -255,7 +285,7 @@ def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method,
     """
     from w2vcli.plot import choose_plot_words, plot_words_2d, read_groups, read_word_list
 
-    vectors = _load_vectors(vectors_path, matrix)
+    vectors = _load_vectors(vectors_path, **vector_options)
     groups = read_groups(groups_file) if groups_file else None
     requested = []
     if words_csv:
@@ -278,8 +308,8 @@ def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method,
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=300000, show_default=True,
               help="Use only the first N (most frequent) words.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@MATRIX_OPTION
-def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, matrix):
+@VECTOR_OPTIONS
+def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, **vector_options):
     """Score VECTORS on word-pair similarity and/or analogies, with gensim's conventions.
 
     Pairs: Spearman and Pearson correlation of cosine with the human scores, and the percentage of pairs with
@@ -295,7 +325,7 @@ def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, matrix):
 
     if not pairs and not analogies:
         raise ConfigError("give --pairs FILE and/or --analogies FILE")
-    vectors = _load_vectors(vectors_path, matrix)
+    vectors = _load_vectors(vectors_path, **vector_options)
     report = {}
     if pairs:
         report["pairs"] = evaluate_word_pairs(vectors, pairs, restrict_vocab)
@@ -315,3 +345,98 @@ def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, matrix):
         for section in r["sections"]:
             counts = f"({section['correct']}/{section['total']})"
             click.echo(f"  {section['section']:<30} {section['accuracy']:.4f} {counts}")
+
+
+@main.command("convert")
+@click.argument("in_path", metavar="IN", type=click.Path())
+@click.argument("out_path", metavar="OUT", type=click.Path())
+@click.option("--to", "fmt", type=click.Choice(["text", "binary", "folder", "projector"]),
+              help="Format of OUT  [default: from its name: .bin binary, .txt or .vec text, no suffix folder]")
+@VECTOR_OPTIONS
+def convert_command(in_path, out_path, fmt, **vector_options):
+    """Write the vectors of IN (any format w2v reads) to OUT in another format.
+
+    text and binary are word2vec's formats; folder writes OUT/vectors.npy and OUT/vocab.txt, which every w2v
+    command memory-maps (opening is instant, whatever the size); projector writes OUT_tensor.tsv and
+    OUT_metadata.tsv, as gensim's word2vec2tensor, for the Embedding Projector's "Load data"
+    (projector.tensorflow.org). With --center, OUT holds the centred vectors.
+
+    \b
+    Examples:
+      w2v convert glove.6B.300d.txt.gz glove300
+      w2v convert runs/toy/vectors.bin runs/toy/vectors.txt
+      w2v convert runs/toy/vectors.bin runs/toy/toy --to projector --limit 5000
+    """
+    from w2vcli.convert import convert
+
+    vectors, fmt, written = convert(in_path, out_path, fmt, **vector_options)
+    count, dim = vectors.vectors.shape
+    click.echo(f"wrote {' and '.join(map(str, written))} ({fmt}, {count:,} words x {dim})")
+
+
+@main.command()
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path())
+@click.option("--topn", type=click.IntRange(min=1), default=10, show_default=True, help="Neighbours per query.")
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object per query: {"query": ..., "neighbors": [[word, cosine], ...]} or '
+                   '{"query": ..., "error": ...}.')
+@VECTOR_OPTIONS
+def query(vectors_path, topn, as_json, **vector_options):
+    """Load VECTORS once, then answer each line of standard input with its nearest words by cosine.
+
+    A line is a word, or words joined by + and - standing alone: `king - man + woman` gives the words closest
+    to king - man + woman, as gensim's most_similar(positive=[king, woman], negative=[man]), the query words
+    excluded. An unknown word or a malformed line is an error for that line only (stderr, or an "error" object
+    with --json); blank lines are skipped. At a terminal it prompts `query> `; it ends at end of input (Ctrl-D)
+    or quietly on Ctrl-C. Each answer is flushed at once, so another program can drive it through a pipe.
+
+    \b
+    Examples:
+      w2v query runs/toy/vectors.bin
+      printf 'cat\\nking - man + woman\\n' | w2v query runs/toy/vectors.bin --topn 3 --json
+    """
+    import os
+
+    from w2vcli.query import answer
+
+    vectors = _load_vectors(vectors_path, **vector_options)
+    interactive = sys.stdin.isatty()
+    try:
+        for line in _query_lines(interactive):
+            if not line.strip():
+                continue
+            result = answer(vectors, line, topn)
+            if as_json:
+                click.echo(json.dumps(result, ensure_ascii=False))
+            elif "error" in result:
+                click.echo(f"Error: {result['error']}", err=True)
+            else:
+                click.echo(f"{result['query']}:")
+                for neighbour, cosine in result["neighbors"]:
+                    click.echo(f"  {neighbour:<20} {cosine:.4f}")
+            sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C ends the session: no message, the shell's prompt on a line of its own
+        if interactive:
+            click.echo(err=True)
+        sys.exit(130)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, and keep Python's exit flush quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _query_lines(interactive: bool):
+    """Lines of standard input: at a terminal read by input() with a `query> ` prompt and line editing; from a
+    pipe or file as bytes, decoded as UTF-8 (bytes that are not UTF-8 read as U+FFFD: an unknown word)."""
+    import contextlib
+
+    if not interactive:
+        yield from (raw.decode("utf-8", errors="replace") for raw in iter(sys.stdin.buffer.readline, b""))
+        return
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (input() then offers history and line editing)
+    while True:
+        try:
+            yield input("query> ")
+        except EOFError:  # Ctrl-D
+            click.echo()
+            return
