@@ -115,6 +115,47 @@ def train(config_file, out_dir, resume, **options):
     )
 
 
+@main.command()
+@click.argument("corpus")
+@click.option("--out", "out_path", required=True, type=click.Path(), help="The corpus with its phrases joined.")
+@click.option("--min-count", type=int, default=5, show_default=True,
+              help="Subtracted from a pair's count by default scoring; npmi ignores pairs rarer than this.")
+@click.option("--threshold", type=float, default=10.0, show_default=True,
+              help="A pair is a phrase when its score is above this (npmi: in (-1, 1]).")
+@click.option("--scoring", type=click.Choice(["default", "npmi"]), default="default", show_default=True,
+              help="default: word2phrase's formula as gensim normalises it; npmi: normalised PMI.")
+@click.option("--delimiter", default="_", show_default=True, help="Joins a phrase's words.")
+@click.option("--passes", type=int, default=1, show_default=True,
+              help="Run it again on its own output, with the same settings, for phrases of 3-4 words.")
+@click.option("--max-vocab", type=int, default=None,
+              help="Hold at most this many words and pairs while counting, dropping the rarest  [default: no bound]")
+@click.option("--format", "corpus_format", type=click.Choice(["auto", "text", "sst"]), default="auto",
+              show_default=True, help="Corpus format, as for `w2v train`.")
+@click.option("--lowercase/--no-lowercase", default=True, show_default=True, help="Lowercase every token.")
+def phrases(corpus, out_path, min_count, threshold, scoring, delimiter, passes, max_vocab, corpus_format, lowercase):
+    """Join collocations (new york → new_york) in CORPUS and write it to --out, ready for `w2v train --corpus`.
+
+    CORPUS is what `w2v train --corpus` reads (a text file, a folder of .txt files, or `sst`). As gensim 4.4's
+    Phrases (no connector words): count words and adjacent pairs, score each pair, and join a pair whose score is
+    above --threshold, scanning each sentence left to right (a b c with both pairs phrases gives a_b c).
+    default scoring: (count(a_b) - min_count) / (count(a) * count(b)) * L, L the number of distinct words and
+    pairs; npmi: ln(p(a_b) / (p(a) p(b))) / -ln(p(a_b)). --passes 2 joins again on the first pass's output with
+    the same settings (word2vec's demo-phrases.sh lowers the threshold for its second pass: for that, run
+    `w2v phrases` twice). OUT has one sentence a line and is written atomically.
+
+    \b
+    Example:
+      w2v phrases corpus.txt --out corpus-phrases.txt && w2v train --corpus corpus-phrases.txt
+    """
+    from w2vcli.corpus import Corpus, resolve_corpus
+    from w2vcli.phrases import PhraseSettings, phrase_corpus, summary
+
+    settings = PhraseSettings(min_count, threshold, scoring, delimiter, passes, max_vocab)
+    settings.check()
+    source = Corpus(resolve_corpus(corpus), format=corpus_format, lowercase=lowercase)
+    click.echo(summary(phrase_corpus(source, out_path, settings)))
+
+
 @main.group()
 def download():
     """Download a corpus into the data folder ($W2V_DATA, default ~/.cache/w2vcli)."""
