@@ -41,11 +41,13 @@ def matrices(seed: int = 0):
     return center, outside
 
 
-def scratch(outputs: int = 16):
+def scratch(inputs: int = 10, negatives: int = 5):
     """A thread's scratch for the update rules (the planning buffers are not used by them)."""
     empty = np.zeros(0, np.int32)
     return fk.Scratch(np.zeros(1, np.uint64), empty, np.zeros((3, 0), np.int32), np.zeros((0, 0), np.int32),
-                      np.zeros((2, D), np.float32), np.zeros(outputs, np.float32), np.zeros(outputs, np.int32))
+                      np.zeros(0, np.float32), np.zeros(inputs + negatives + 1, np.int32),
+                      np.zeros((inputs, D), np.float32), np.zeros((inputs, negatives + 1), np.float32),
+                      np.zeros((inputs, D), np.float32))
 
 
 # --- the math: one update equals the SGD step of w2vcli.core ----------------------------------------------------
@@ -54,25 +56,26 @@ def scratch(outputs: int = 16):
 @pytest.mark.parametrize("words, negatives", [
     ([2, 4, 6, 0, 7], [3, 5, 8, 1, 5]),  # distinct context words; a negative drawn twice
     ([4, 4, 2, 7, 4], [3, 2, 3, 3, 0]),  # a context word twice beside the center, which is also a negative
-    ([1, 5, 2, 8, 3], [5, 6, 3, 5, 0]),  # negatives equal to context words: skipped, as word2vec C skips them
+    ([1, 5, 2, 8, 3, 6, 1], [5, 6, 3, 5, 0]),  # negatives equal to context words (they stay), 6 inputs
 ], ids=["distinct", "repeated", "clash"])
 def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words, negatives):
-    """The window around pos: J = Σ_o core.neg_sampling_loss_and_gradient(v_c, o, U, N) over its context words,
-    every gradient at the parameters on entry, one step v_c -= lr ∂J/∂v_c, U -= lr ∂J/∂U."""
+    """The window around pos: each context word o predicts the center c, J = Σ_o core.neg_sampling_loss_and_gradient(
+    v_o, c, U, N \\ {c}), every gradient at the parameters on entry, one step v_o -= lr ∂J_o/∂v_o (per occurrence),
+    U -= lr ∂J/∂U."""
     center, outside = matrices()
     words = np.array(words, dtype=np.int32)
-    lo, hi, pos = 0, 5, 2
+    lo, hi, pos = 0, len(words), 2
     c, context = int(words[pos]), [int(w) for p, w in enumerate(words) if p != pos]
     negatives = np.array(negatives, dtype=np.int32)
-    kept = np.array([k for k in negatives if k not in context])  # N minus the context words
-    loss, grad_center, grad_outside = 0.0, np.zeros(D), np.zeros((V, D))
+    kept = np.array([k for k in negatives if k != c])  # N minus the center, the word predicted
+    loss, want_center = 0.0, center.astype(np.float64)
+    want_outside = outside.astype(np.float64)
     for o in context:
-        pair_loss, pair_center, pair_outside = core.neg_sampling_loss_and_gradient(
-            center[c].astype(np.float64), o, outside.astype(np.float64), kept)
-        loss, grad_center, grad_outside = loss + pair_loss, grad_center + pair_center, grad_outside + pair_outside
-    want_center = center.astype(np.float64)
-    want_center[c] -= LR * grad_center
-    want_outside = outside.astype(np.float64) - LR * grad_outside
+        pair_loss, grad_input, grad_outside = core.neg_sampling_loss_and_gradient(
+            center[o].astype(np.float64), c, outside.astype(np.float64), kept)
+        loss += pair_loss
+        want_center[o] -= LR * grad_input
+        want_outside -= LR * grad_outside
 
     new_center, new_outside = center.copy(), outside.copy()
     got_loss = fk.skipgram_window_update(fk.Model(new_center, new_outside), words, lo, hi, pos, negatives,
@@ -81,37 +84,53 @@ def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words
     assert got_loss == pytest.approx(loss, rel=1e-6)
     np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
-    untouched = [w for w in range(V) if w != c]
-    assert np.array_equal(new_center[untouched], center[untouched])  # only the center row moves
-    moved = sorted({*context, *negatives.tolist()})
-    untouched = [w for w in range(V) if w not in moved]
+    untouched = [w for w in range(V) if w not in context]
+    assert np.array_equal(new_center[untouched], center[untouched])  # only the context rows move
+    untouched = [w for w in range(V) if w not in {c, *kept.tolist()}]
     assert np.array_equal(new_outside[untouched], outside[untouched])
 
 
-def test_cbow_update_adds_the_whole_step_of_the_mean_to_every_context_row():
-    """word2vec C's cbow_mean=1 convention: h = mean of the n context rows, each row += -lr ∂J/∂h (no 1/n).
-    A negative equal to the center is skipped (word2vec C, gensim)."""
+def test_cbow_windows_update_is_one_sgd_step_on_the_windows_losses_undivided():
+    """Three windows sharing N, from one snapshot: h_r = mean of window r's context rows, J = Σ_r
+    core.neg_sampling_loss_and_gradient(h_r, c_r, U, N \\ {c_r}); U -= lr ∂J/∂U and every context occurrence of
+    window r gets -lr ∂J_r/∂h_r, undivided (word2vec C's cbow_mean=1 convention)."""
     center, outside = matrices(1)
-    words = np.array([2, 4, 6, 2, 7], dtype=np.int32)  # context 2, 4, 2, 7 (2 twice) around the center 6
-    lo, hi, pos = 0, 5, 2
-    negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)  # 3 twice; 6 is the center: skipped
-    kept = np.array([1, 3, 3, 8])
-    context = [2, 4, 2, 7]
-    h = center[context].astype(np.float64).mean(axis=0)
-    loss, grad_h, grad_outside = core.neg_sampling_loss_and_gradient(h, 6, outside.astype(np.float64), kept)
-    want_center = center.astype(np.float64)
-    for w in context:  # every occurrence, undivided
-        want_center[w] -= LR * grad_h
-    want_outside = outside.astype(np.float64) - LR * grad_outside
+    words = np.array([2, 4, 6, 2, 7, 3, 8], dtype=np.int32)
+    plan = np.array([[0, 1, 3], [5, 6, 7], [2, 3, 5]], dtype=np.int32)  # (lo, hi, center) of windows 0..2
+    negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)  # 3 twice; 6, 3 and 8 are centers: skipped for theirs
+    loss, want_center = 0.0, center.astype(np.float64)
+    want_outside = outside.astype(np.float64)
+    for r in range(3):
+        lo, hi, i = plan[:, r]
+        context = [int(words[p]) for p in range(lo, hi) if p != i]
+        c = int(words[i])
+        kept = np.array([k for k in negatives if k != c])
+        h = center[context].astype(np.float64).mean(axis=0)
+        window_loss, grad_h, grad_outside = core.neg_sampling_loss_and_gradient(h, c, outside.astype(np.float64),
+                                                                                kept)
+        loss += window_loss
+        for w in context:  # every occurrence, undivided
+            want_center[w] -= LR * grad_h
+        want_outside -= LR * grad_outside
 
     new_center, new_outside = center.copy(), outside.copy()
-    got_loss = fk.cbow_update(fk.Model(new_center, new_outside), words, lo, hi, pos, negatives, np.float32(LR),
-                              scratch())
+    got_loss = fk.cbow_windows_update(fk.Model(new_center, new_outside), words, plan, 0, 3, negatives,
+                                      np.float32(LR), scratch())
 
     assert got_loss == pytest.approx(loss, rel=1e-6)
     np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
-    # ... which is n times the step of the exact CBOW gradient (core.cbow gives each occurrence 1/n of ∂J/∂h)
+
+
+def test_one_cbow_window_is_n_times_the_step_of_the_exact_cbow_gradient():
+    """core.cbow gives each context occurrence 1/n of ∂J/∂h; the kernel gives the whole of it (cbow_mean=1)."""
+    center, outside = matrices(1)
+    words = np.array([2, 4, 6, 2, 7], dtype=np.int32)  # context 2, 4, 2, 7 (2 twice) around the center 6
+    negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)
+    kept, context = np.array([1, 3, 3, 8]), [2, 4, 2, 7]
+    new_center = center.copy()
+    fk.cbow_windows_update(fk.Model(new_center, outside.copy()), words, np.array([[0], [5], [2]], np.int32), 0, 1,
+                           negatives, np.float32(LR), scratch())
     word2ind = {str(i): i for i in range(V)}
     _, grad_center_vectors, _ = core.cbow(
         "6", [str(w) for w in context], word2ind, center.astype(np.float64), outside.astype(np.float64),
@@ -122,12 +141,12 @@ def test_cbow_update_adds_the_whole_step_of_the_mean_to_every_context_row():
 
 def test_scores_beyond_six_are_clipped_as_in_word2vec():
     center, outside = matrices(2)
-    center[0] = 1.0
-    outside[1] = 1.0  # u_1·v_0 = 12 >= 6: σ counts as 1, so the true word's row gets no step
+    center[1] = 1.0  # the context word's input row
+    outside[0] = 1.0  # u_0·v_1 = 12 >= 6: σ counts as 1, so the true word's row gets no step
     outside[2] = -1.0  # the negative's score is -12 <= -6: σ(-12) counts as 0, no step either
     new_center, new_outside = center.copy(), outside.copy()
     loss = fk.skipgram_window_update(fk.Model(new_center, new_outside), np.array([0, 1], np.int32), 0, 2, 0,
-                                     np.array([2], np.int32), np.float32(0.1), scratch())
+                                     np.array([2], np.int32), np.float32(0.1), scratch(negatives=1))
     assert np.array_equal(new_outside, outside) and np.array_equal(new_center, center)
     assert loss == pytest.approx(2 * np.logaddexp(0, -12.0), rel=1e-6)  # the loss is not clipped
 
@@ -444,14 +463,16 @@ def test_cli_fast_with_softmax_is_a_one_line_error():
     assert result.exit_code == 2 and result.output.startswith("Error: loss softmax is not available"), result.output
 
 
-def test_scratch_is_sized_by_the_longest_sentence_not_the_window():
+def test_scratch_is_sized_by_the_longest_chunk_not_the_window():
     """A window far larger than any sentence reserves no more scratch than a window that spans it."""
     tokens, offsets = [0, 1, 2, 3, 4] * 4, [0, 5, 10, 15, 20]
     huge = engine_for(tokens, offsets, window=10_000, threads=4)
     spanning = engine_for(tokens, offsets, window=4, threads=4)
-    assert huge._plan.shape == spanning._plan.shape == (4, 3, 5)  # a window per kept token
+    assert huge._plan.shape == spanning._plan.shape == (4, 3, 20)  # a window per kept token of the one chunk
     assert huge._negatives.nbytes == spanning._negatives.nbytes
-    assert huge._rows.shape == spanning._rows.shape == (4, 2 * 4 + 2 + fast_engine.PAD_FLOATS)  # 2 x reach + K
+    inputs = max(2 * 4, fk.CBOW_SHARE)  # 2 x reach, or CBOW's windows
+    assert huge._rows.shape == spanning._rows.shape == (4, inputs + 2 + 1 + fast_engine.PAD_FLOATS)  # + K + 1
+    assert huge._steps.shape == spanning._steps.shape == (4, inputs + 1, D)
 
 
 def test_sigmoid_terms_of_nan_is_nan():
@@ -485,8 +506,8 @@ def test_a_vocabulary_of_two_words_trains():
 
 
 def test_shared_negatives_are_redrawn_when_they_hit_a_word_predicted():
-    """Skip-gram: never a context word of the window (while the vocabulary has others); CBOW: never a center of
-    the windows sharing them; a vocabulary with no other word gives up after MAX_REDRAWS (the update skips it)."""
+    """Never a center of the windows sharing them (the word they predict, in both models), while the vocabulary has
+    other words; a vocabulary with no other word gives up after MAX_REDRAWS (the update skips it)."""
     probs = np.array([0.3, 0.2, 0.25, 0.25])  # words 0 and 1 are drawn half of the time
     accept, alias = kernel_support.build_alias(probs)
     tables = fk.SamplingTables(np.ones(4), accept, alias)
@@ -496,15 +517,15 @@ def test_shared_negatives_are_redrawn_when_they_hit_a_word_predicted():
     out = np.zeros(5, np.int32)
     drawn = []
     for _ in range(400):
-        fk.draw_shared_negatives(state, tables, buf, plan, 0, 1, False, out)  # skip-gram: contexts 0 and 1
+        fk.draw_shared_negatives(state, tables, buf, plan, 0, 1, out)  # one window: center 2
         drawn.extend(out.tolist())
-    assert set(drawn) == {2, 3}
+    assert set(drawn) == {0, 1, 3}
     drawn = []
     for _ in range(400):
-        fk.draw_shared_negatives(state, tables, buf, plan, 0, 2, True, out)  # CBOW: centers 2 and 1
+        fk.draw_shared_negatives(state, tables, buf, plan, 0, 2, out)  # two windows: centers 2 and 1
         drawn.extend(out.tolist())
     assert set(drawn) == {0, 3}
-    tiny = fk.SamplingTables(np.ones(2), *kernel_support.build_alias(np.array([0.5, 0.5])))
-    fk.draw_shared_negatives(state, tiny, np.array([0, 1, 0], np.int32), np.array([[0], [3], [1]], np.int32), 0, 1,
-                             False, out)  # both words are context words: no draw can avoid them
-    assert set(out.tolist()) <= {0, 1}
+    tiny = fk.SamplingTables(np.ones(1), *kernel_support.build_alias(np.array([1.0])))
+    fk.draw_shared_negatives(state, tiny, np.array([0, 0], np.int32), np.array([[0], [2], [1]], np.int32), 0, 1,
+                             out)  # the only word is the center: no draw can avoid it
+    assert set(out.tolist()) == {0}

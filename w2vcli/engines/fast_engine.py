@@ -6,12 +6,13 @@ What it does, per epoch, as word2vec and gensim do:
   - each token subsampled with w2vcli.vocab.keep_probabilities (config sample, sample_rule), drawn anew
     every epoch;
   - each window shrunk to a random 1..window;
-  - skip-gram: an SGD step per window, the center's vector predicting each context word, the window's pairs
-    sharing K negatives (fast_kernels.skipgram_window_update); CBOW: an SGD step per window, the mean of the
-    context rows predicting the center, the step added to every context row undivided (word2vec's
-    cbow_mean=1 convention, fast_kernels.cbow_update), CBOW_SHARE consecutive windows sharing K negatives;
-  - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when equal to a word that
-    the windows sharing them predict (up to MAX_REDRAWS times; then skipped, as word2vec C and gensim skip it);
+  - skip-gram: an SGD step per window, each context word's vector predicting the center (word2vec C's and
+    gensim's orientation) against K negatives that the window's pairs share (fast_kernels.skipgram_window_update);
+    CBOW: one SGD step per CBOW_SHARE consecutive windows sharing K negatives, the mean of each window's context
+    rows predicting its center, the step added to every context row undivided (word2vec's cbow_mean=1
+    convention, fast_kernels.cbow_windows_update);
+  - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when equal to a center of the
+    windows sharing them (up to MAX_REDRAWS times; then skipped, as word2vec C and gensim skip it);
   - lr decaying linearly from lr to min_lr (default lr/1e4) over the raw words of all epochs, set per sentence.
 Parameters are float32; the loss is summed in float64.
 
@@ -28,7 +29,7 @@ order, and the workers stop for it just where train.py checkpoints: every checkp
 asked to (request_pause, on Ctrl-C or SIGTERM).
 
 Memory: the engine reads the corpus one chunk at a time (w2vcli.encoded: from the encoded files train.py
-writes). It holds the two (V, d) matrices, scratch sized by the longest sentence and the threads, and the
+writes). It holds the two (V, d) matrices, scratch sized by the longest chunk and the threads, and the
 chunk table: 16 bytes per chunk, the only part that grows with the corpus (1.6 MB for 10^9 tokens).
 
 The loss reported per step is the mean over the chunk's windows of each window's summed pair losses (as the
@@ -120,19 +121,24 @@ class FastEngine(Engine):
         max_segment = max(1, corpus.longest_sentence)
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
         t, d, k = self.threads, config.dim, config.negative
-        outputs = 2 * max(reach, 1) + k  # a skip-gram window's distinct output rows, at most
-        self._bufs = np.zeros((t, max_segment), dtype=np.int32)  # each thread's kept tokens of a segment
-        self._plan = np.zeros((t, 3, max_segment), dtype=np.int32)  # ... its windows
-        self._negatives = np.zeros((t, max_segment, k), dtype=np.int32)  # ... and their negatives
-        # The small per-thread scratch rows are written at every update: padding keeps each thread's on cache
-        # lines of its own (threads writing to one line would make it bounce between the cores: false sharing).
-        self._work = np.zeros((t, 3, d), dtype=np.float32)  # rows 0-1: the update rules' scratch; 2: padding
-        self._coef = np.zeros((t, outputs + PAD_FLOATS), dtype=np.float32)
-        self._rows = np.zeros((t, outputs + PAD_FLOATS), dtype=np.int32)
+        inputs = max(2 * max(reach, 1), fast_kernels.CBOW_SHARE)  # an update's inputs: context words, CBOW windows
+        longest = max(1, int(np.diff(self.chunk_starts).max(initial=0)))  # the longest chunk, in tokens
+        self._bufs = np.zeros((t, longest), dtype=np.int32)  # each thread's kept tokens of a chunk
+        self._plan = np.zeros((t, 3, longest), dtype=np.int32)  # ... its windows
+        self._negatives = np.zeros((t, longest, k), dtype=np.int32)  # ... their negatives
+        self._rates = np.zeros((t, longest + PAD_FLOATS), dtype=np.float32)  # ... and learning rates
+        # The small per-thread scratch is written at every update: padding keeps each thread's on cache lines of
+        # its own (threads writing to one line would make it bounce between the cores: false sharing).
+        self._rows = np.zeros((t, inputs + k + 1 + PAD_FLOATS), dtype=np.int32)
+        self._inputs = np.zeros((t, inputs + 1, d), dtype=np.float32)  # the last row of each: padding
+        self._scores = np.zeros((t, inputs + 1, k + 1 + PAD_FLOATS), dtype=np.float32)
+        self._steps = np.zeros((t, inputs + 1, d), dtype=np.float32)
         self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each thread's generator state in column 0
         self._workers = None  # the running _Workers when threads > 1
         self.scratch = [fast_kernels.Scratch(self._rng[i, :1], self._bufs[i], self._plan[i], self._negatives[i],
-                                             self._work[i, :2], self._coef[i, :outputs], self._rows[i, :outputs])
+                                             self._rates[i, :longest], self._rows[i, :inputs + k + 1],
+                                             self._inputs[i, :inputs], self._scores[i, :inputs, :k + 1],
+                                             self._steps[i, :inputs])
                         for i in range(t)]
 
     def init_state(self, seed: int) -> TrainState:

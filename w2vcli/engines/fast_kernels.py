@@ -1,23 +1,27 @@
 """Compiled kernels of the fast engine: word2vec's SGD with negative sampling, a window at a time, in numba.
 
-The math first (sigmoid_terms; the update rules neg_pair_update, skipgram_window_update and cbow_update), then
-the loop that plans a chunk's windows and runs them (train_segments, taking its inputs in bundles). The support
-they stand on (numba's settings, the prefetch hint, the random generator, the alias table of the negatives)
-is in kernel_support.py.
+The math first (sigmoid_terms; the update rules skipgram_window_update and cbow_windows_update, and the small
+matrix products they are made of: block_scores, block_steps, block_add), then the loop that plans a chunk's
+windows and runs them (train_segments, taking its inputs in bundles). The support they stand on (numba's
+settings, the prefetch hint, the random generator, the alias table of the negatives) is in kernel_support.py.
 
 Everything here is float32 (the vectors, the dot products, the steps) except the loss, which each thread sums in
 float64. Functions are compiled on first use and cached on disk (`cache=True`), so later runs start quickly
 (numba keys the cache by this file's text alone, so kernel_support.forget_stale_cache drops it when a file
 these kernels inline from changes).
 
-Conventions (tests/test_fast_engine.py checks each against w2vcli.core):
-  h        the input vector: a row of center_vectors (skip-gram) or the mean of the context rows (CBOW)
-  U        outside_vectors (V, d); o a word to predict, n_1..n_K the negatives (repeats allowed)
+Conventions (tests/test_fast_engine.py checks each update against w2vcli.core):
+  inputs   rows of center_vectors (the v's): skip-gram's context words, as in word2vec C and gensim; CBOW's
+           window means h
+  outputs  rows of outside_vectors U (V, d) (the u's): the word predicted (the window's center) and the
+           negatives n_1..n_K (repeats allowed)
   σ        the logistic function 1 / (1 + exp(-x)) for |x| < 6 (from a fine table, exact to float32: see
            sigmoid_terms), clipped to 0 or 1 beyond, as word2vec C clips at MAX_EXP = 6 (the loss is not
            clipped)
-Negatives are shared where it costs no quality (measured: SimLex-999 over seeds, benchmarks/README.md): by the
-pairs of one skip-gram window (pWord2Vec's idea), by CBOW_SHARE consecutive CBOW windows (BIDMach's).
+An update is one SGD step on the summed losses of its pairs, every gradient taken at the parameters as the update
+found them (a snapshot; docs/math.md §7). Negatives are shared where it costs no quality (measured: SimLex-999
+over seeds, benchmarks/README.md): by the pairs of one skip-gram window (pWord2Vec's HogBatch), by CBOW_SHARE
+consecutive CBOW windows (BIDMach's idea); the shared scores are then small matrix products.
 """
 from __future__ import annotations
 
@@ -67,169 +71,192 @@ def sigmoid_terms(x):
 
 
 @njit(**INLINE)
-def neg_pair_update(inputs, row, outside_vectors, target, negatives, lr, work, coef):
-    """One negative-sampling SGD step on the outside rows, for input h = inputs[row] predicting `target`.
-
-        f_0 = u_o·h,  f_k = u_{n_k}·h                      (scores, with the rows as they were on entry)
-        J   = -log σ(f_0) - Σ_k log σ(-f_k)               (returned, float64; k over the negatives ≠ o)
-        g_0 = lr (1 - σ(f_0)),  g_k = -lr σ(f_k)           = -lr ∂J/∂f
-        work[1] = Σ_k g_k u_k  (k = 0..K)                  = -lr ∂J/∂h   (the caller applies it to h's rows)
-        u_k += g_k h  for every k                          = -lr ∂J/∂u_k; a negative drawn twice moves twice
-    A negative equal to o is skipped, as word2vec C and gensim skip it. This is exactly one SGD step
-    `U -= lr ∂J/∂U` of w2vcli.core.neg_sampling_loss_and_gradient with those negatives (all scores use the rows
-    before the step, also for repeated negatives). inputs[row] is read, never written, and must
-    not be a row of outside_vectors. work is (2, d) scratch (row 1 is the output), coef (K + 1,) scratch.
-    """
-    d = outside_vectors.shape[1]
-    num = negatives.shape[0] + 1
-    loss = 0.0
-    for k in range(num):
-        w = target if k == 0 else negatives[k - 1]
-        if k > 0 and w == target:
-            coef[k] = np.float32(0.0)
-            continue
-        f = np.float32(0.0)
-        for j in range(d):
-            f += outside_vectors[w, j] * inputs[row, j]
-        # With x = f for the true word and x = -f for a negative: J_k = -log σ(x), -lr ∂J/∂f = ±lr (1 - σ(x)).
-        x = f if k == 0 else -f
-        one_minus_sig, nll = sigmoid_terms(x)
-        loss += nll
-        coef[k] = one_minus_sig * lr if k == 0 else -one_minus_sig * lr
-    # A row drawn twice (a repeated negative) is updated once with the summed coefficient: the same step as two
-    # updates computed from the rows on entry, which is what the gradient of J says.
-    for k in range(1, num):
-        w = negatives[k - 1]
-        if w == target:
-            continue
-        for m in range(k - 1):
-            if negatives[m] == w:
-                coef[m + 1] += coef[k]
-                coef[k] = np.float32(0.0)
-                break
-    for j in range(d):
-        work[1, j] = np.float32(0.0)
-    for k in range(num):
-        g = coef[k]
-        if g == 0.0:  # a merged repeat, or σ clipped: nothing to do
-            continue
-        w = target if k == 0 else negatives[k - 1]
-        for j in range(d):
-            work[1, j] += g * outside_vectors[w, j]
-            outside_vectors[w, j] += g * inputs[row, j]
-    return loss
-
-
-@njit(**INLINE)
 def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
-    """Skip-gram, one window: v_c (c = words[pos]) predicts each context word o in words[lo:hi] (pos left out,
-    n = hi - lo - 1 >= 1 pairs), all pairs against the same negatives N = negatives (K,); one SGD step.
+    """Skip-gram, one window, in word2vec's orientation: each context word o_a in words[lo:hi] (pos left out,
+    n = hi - lo - 1 >= 1 of them, repeats counted) predicts the center c = words[pos] against the same negatives
+    N = negatives (K,); one SGD step on the window's summed pair losses, from the window's snapshot.
 
-        J   = Σ_o [-log σ(u_o·v_c) - Σ_k log σ(-u_{n_k}·v_c)]      the window's pair losses (returned, float64)
-            = Σ_o J(v_c, o, U, N) of w2vcli.core.neg_sampling_loss_and_gradient
-        v_c -= lr ∂J/∂v_c,  U -= lr ∂J/∂U                          every gradient at the parameters on entry
-    Each distinct row t of the outputs (a context word m_t times, or a negative m_t times) gets one coefficient
-        g_t = lr · m_t (1 - σ(f_t)) for a context word,  g_t = -lr · n · m_t σ(f_t) for a negative, f_t = u_t·v_c
-    then v_c += Σ_t g_t u_t and u_t += g_t v_c, both from the rows on entry. So the K negatives' scores are
-    computed once for the n pairs: 3 (n + K) d flops a window where per-pair SGD takes 3 n (K + 1) d.
-    A negative equal to a context word is skipped (as word2vec C and gensim skip one equal to the word
-    predicted), so J is Σ_o J(v_c, o, U, N \\ context); one equal to c stays (v_c is in the other matrix).
-    scratch.work (2, d): v_c on entry, then the step of v_c; scratch.rows and scratch.coef (2·window + K,).
+        f_at = u_t·v_{o_a}   for the outputs t = c, n_1..n_K           (a block of scores: n × (K + 1) dot products)
+        J    = Σ_a [-log σ(f_ac) - Σ_k log σ(-f_{a n_k})]             (returned, float64)
+             = Σ_a J(v_{o_a}, c, U, N) of w2vcli.core.neg_sampling_loss_and_gradient
+        v_{o_a} -= lr ∂J_a/∂v_{o_a}  for each occurrence a,   U -= lr Σ_a ∂J_a/∂U     every gradient on entry
+    With g_at = lr (1 - σ(f_ac)) for t = c and -lr σ(f_at) for a negative: v_{o_a} += Σ_t g_at u_t and
+    u_t += Σ_a g_at v_{o_a}, all from the rows on entry (word2vec C and gensim: the context word's v is the input,
+    the center's u the output; the window's pairs share the negatives, pWord2Vec's HogBatch). A negative equal to
+    c is skipped (as word2vec C and gensim skip one equal to the word predicted); a negative drawn twice counts
+    twice. Scratch: rows (outputs, then inputs), scores (2·window, K + 1), steps (2·window, d).
     """
     center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
-    rows, coef, work = scratch.rows, scratch.coef, scratch.work
-    d = center_vectors.shape[1]
+    rows, scores, steps = scratch.rows, scratch.scores, scratch.steps
     c = words[pos]
-    n = hi - lo - 1
-    m = 0  # distinct output rows: the context words first (rows[:contexts]), then the negatives
-    for p in range(lo, hi):
-        if p == pos:
-            continue
-        m = _add_row(rows, coef, 0, m, words[p], np.float32(1.0))
-    contexts = m
+    rows[0] = c  # the outputs: rows[:m], the center first
+    m = 1
     for k in range(negatives.shape[0]):
-        if _find_row(rows, 0, contexts, negatives[k]) < 0:
-            m = _add_row(rows, coef, contexts, m, negatives[k], np.float32(n))
+        if negatives[k] != c:
+            rows[m] = negatives[k]
+            m += 1
+    n = 0  # the inputs: rows[m:m + n], the context words
+    for p in range(lo, hi):
+        if p != pos:
+            rows[m + n] = words[p]
+            n += 1
+    inputs = rows[m:m + n]
+    block_scores(center_vectors, inputs, n, outside_vectors, rows, m, scores)
     loss = 0.0
-    for j in range(d):
-        work[0, j] = center_vectors[c, j]
-        work[1, j] = np.float32(0.0)
-    for t in range(m):
-        w = rows[t]
+    for a in range(n):
+        for t in range(m):
+            loss += _coefficient(scores, a, t, t == 0, lr)
+    block_steps(steps, n, outside_vectors, rows, m, scores)  # Σ_t g_at u_t, before the u's move
+    block_add(outside_vectors, rows, m, center_vectors, inputs, n, scores)  # u_t += Σ_a g_at v_{o_a}
+    for a in range(n):
+        o = inputs[a]
+        for j in range(steps.shape[1]):
+            center_vectors[o, j] += steps[a, j]
+    return loss
+
+
+@njit(**INLINE)
+def cbow_windows_update(model, words, plan, first, last, negatives, lr, scratch):
+    """CBOW, windows first..last-1 of plan (b <= CBOW_SHARE of them) sharing the negatives N = negatives (K,):
+    one SGD step on the sum of their losses, from the parameters as the windows found them.
+
+    Window r has center c_r = words[i_r] and context words[lo_r:hi_r] without i_r (n_r >= 1 words).
+        h_r  = (1/n_r) Σ_j v_{w_j}                                      (word2vec's cbow_mean = 1), in inputs[r]
+        J    = Σ_r J(h_r, c_r, U, N)  of w2vcli.core.neg_sampling_loss_and_gradient      (returned, float64)
+        U   -= lr ∂J/∂U;    v_{w_j} -= lr ∂J_r/∂h_r  for every context occurrence j of window r — NOT divided by n_r
+    The last line is word2vec C's convention (gensim's too): each context row gets the whole step of the mean,
+    where the exact gradient ∂J/∂v_{w_j} = (1/n_r) ∂J/∂h_r (w2vcli.core.cbow) would give 1/n_r of it; with lr 0.05
+    (word2vec's CBOW default) this is the step those tools are tuned for. Sharing N lets the b × K negative scores
+    be one block (BIDMach's idea); a negative equal to c_r is skipped for window r, one drawn twice counts twice.
+    Scratch: inputs (b, d), rows, scores (b, K + 1: the negatives', then the center's in column K), steps (b, d).
+    """
+    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
+    inputs, rows, scores, steps = scratch.inputs, scratch.rows, scratch.scores, scratch.steps
+    d = inputs.shape[1]
+    num = negatives.shape[0]
+    b = last - first
+    for r in range(b):  # the means, every one before any context row moves
+        lo, hi, i = plan[0, first + r], plan[1, first + r], plan[2, first + r]
+        rows[r] = r
+        for j in range(d):
+            inputs[r, j] = np.float32(0.0)
+        for p in range(lo, hi):
+            if p != i:
+                w = words[p]
+                for j in range(d):
+                    inputs[r, j] += center_vectors[w, j]
+        inv = np.float32(1.0) / np.float32(hi - lo - 1)
+        for j in range(d):
+            inputs[r, j] *= inv
+    block_scores(inputs, rows, b, outside_vectors, negatives, num, scores)
+    loss = 0.0
+    for r in range(b):
+        c = words[plan[2, first + r]]
         f = np.float32(0.0)
         for j in range(d):
-            f += outside_vectors[w, j] * work[0, j]
-        # x = f for a context word, -f for a negative: J_t = -log σ(x), -lr ∂J/∂f = ±lr (1 - σ(x)), times m_t
-        one_minus_sig, nll = sigmoid_terms(f if t < contexts else -f)
-        loss += nll * coef[t]
-        coef[t] = (one_minus_sig if t < contexts else -one_minus_sig) * lr * coef[t]  # now g_t
-    for t in range(m):
-        g = coef[t]
-        if g == 0.0:  # σ clipped: nothing to do
-            continue
-        w = rows[t]
+            f += outside_vectors[c, j] * inputs[r, j]
+        scores[r, num] = f
+        loss += _coefficient(scores, r, num, True, lr)
+        for k in range(num):
+            if negatives[k] == c:
+                scores[r, k] = np.float32(0.0)
+            else:
+                loss += _coefficient(scores, r, k, False, lr)
+    block_steps(steps, b, outside_vectors, negatives, num, scores)  # Σ_k g_rk u_k, before the u's move
+    for r in range(b):
+        c = words[plan[2, first + r]]
+        g = scores[r, num]
         for j in range(d):
-            work[1, j] += g * outside_vectors[w, j]
-            outside_vectors[w, j] += g * work[0, j]
-    for j in range(d):
-        center_vectors[c, j] = work[0, j] + work[1, j]
+            steps[r, j] += g * outside_vectors[c, j]
+    block_add(outside_vectors, negatives, num, inputs, rows, b, scores)  # u_k += Σ_r g_rk h_r
+    for r in range(b):
+        c = words[plan[2, first + r]]
+        g = scores[r, num]
+        for j in range(d):
+            outside_vectors[c, j] += g * inputs[r, j]
+    for r in range(b):
+        lo, hi, i = plan[0, first + r], plan[1, first + r], plan[2, first + r]
+        for p in range(lo, hi):
+            if p != i:
+                w = words[p]
+                for j in range(d):
+                    center_vectors[w, j] += steps[r, j]
     return loss
 
 
 @njit(**INLINE)
-def _find_row(rows, first, m, word):
-    """The index of word in rows[first:m], or -1."""
-    for t in range(first, m):
-        if rows[t] == word:
-            return t
-    return -1
+def _coefficient(scores, a, t, positive, lr):
+    """Turn scores[a, t] = f into its coefficient g = -lr ∂J/∂f: lr (1 - σ(f)) for the word predicted,
+    -lr σ(f) for a negative (J = -log σ(x) with x = f or -f: -lr ∂J/∂f = ±lr (1 - σ(x))). Returns J."""
+    f = scores[a, t]
+    one_minus_sig, nll = sigmoid_terms(f if positive else -f)
+    scores[a, t] = one_minus_sig * lr if positive else -one_minus_sig * lr
+    return nll
+
+
+# The blocks: small matrix products over rows of the matrices, written so that one load of a row feeds several
+# multiply-adds and several sums run side by side: two inputs by three outputs per pass over the d columns for the
+# scores (one row at a time, each sum waits on the one before, and the kernels were bound by that latency). A
+# short block is filled up with a row already in it and a coefficient of zero, which reads but changes nothing.
 
 
 @njit(**INLINE)
-def _add_row(rows, counts, first, m, word, weight):
-    """Add weight to word's count among rows[first:m] (appending it when absent); returns the new m."""
-    t = _find_row(rows, first, m, word)
-    if t >= 0:
-        counts[t] += weight
-        return m
-    rows[m] = word
-    counts[m] = weight
-    return m + 1
+def block_scores(inputs, in_rows, n, outputs, out_rows, m, scores):
+    """scores[a, t] = inputs[in_rows[a]] · outputs[out_rows[t]] for a < n, t < m."""
+    d = inputs.shape[1]
+    for a in range(0, n, 2):
+        a1 = min(a + 1, n - 1)
+        x0, x1 = in_rows[a], in_rows[a1]
+        for t in range(0, m, 3):
+            t1, t2 = min(t + 1, m - 1), min(t + 2, m - 1)
+            w0, w1, w2 = out_rows[t], out_rows[t1], out_rows[t2]
+            f00, f01, f02 = np.float32(0.0), np.float32(0.0), np.float32(0.0)
+            f10, f11, f12 = np.float32(0.0), np.float32(0.0), np.float32(0.0)
+            for j in range(d):
+                v0, v1 = inputs[x0, j], inputs[x1, j]
+                u0, u1, u2 = outputs[w0, j], outputs[w1, j], outputs[w2, j]
+                f00 += u0 * v0
+                f01 += u1 * v0
+                f02 += u2 * v0
+                f10 += u0 * v1
+                f11 += u1 * v1
+                f12 += u2 * v1
+            scores[a, t], scores[a, t1], scores[a, t2] = f00, f01, f02  # a short block writes a score twice
+            scores[a1, t], scores[a1, t1], scores[a1, t2] = f10, f11, f12
 
 
 @njit(**INLINE)
-def cbow_update(model, words, lo, hi, pos, negatives, lr, scratch):
-    """CBOW, one window: the mean of the context rows predicts the center word words[pos]; one SGD step.
+def block_steps(steps, n, outputs, out_rows, m, coefs):
+    """steps[a] = Σ_t coefs[a, t] outputs[out_rows[t]] for a < n (t < m)."""
+    d = steps.shape[1]
+    for a in range(n):
+        for j in range(d):
+            steps[a, j] = np.float32(0.0)
+        for t in range(0, m, 3):
+            t1, t2 = min(t + 1, m - 1), min(t + 2, m - 1)
+            w0, w1, w2 = out_rows[t], out_rows[t1], out_rows[t2]
+            g0 = coefs[a, t]
+            g1 = coefs[a, t1] if t + 1 < m else np.float32(0.0)
+            g2 = coefs[a, t2] if t + 2 < m else np.float32(0.0)
+            for j in range(d):
+                steps[a, j] += g0 * outputs[w0, j] + g1 * outputs[w1, j] + g2 * outputs[w2, j]
 
-    The context is words[lo:hi] without position pos (n = hi - lo - 1 >= 1 words, repeats counted each time).
-        h    = (1/n) Σ_j v_{w_j}                             (word2vec's cbow_mean = 1), in work[0]
-        U   -= lr ∂J/∂U                                      (neg_pair_update with input h, target c)
-        v_{w_j} -= lr ∂J/∂h   for every context occurrence j — NOT divided by n
-    The last line is word2vec C's convention (gensim's too): each context row gets the whole step of the mean
-    h, where the exact gradient ∂J/∂v_{w_j} = (1/n) ∂J/∂h (w2vcli.core.cbow) would give 1/n of it. With lr
-    0.05 (word2vec's CBOW default) this is the step those tools are tuned for. Returns J.
-    """
-    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
-    work, coef = scratch.work, scratch.coef
-    d = center_vectors.shape[1]
-    n = hi - lo - 1
-    for j in range(d):
-        work[0, j] = np.float32(0.0)
-    for p in range(lo, hi):
-        if p != pos:
-            w = words[p]
+
+@njit(**INLINE)
+def block_add(outputs, out_rows, m, inputs, in_rows, n, coefs):
+    """outputs[out_rows[t]] += Σ_a coefs[a, t] inputs[in_rows[a]] for t < m (a < n); a row listed twice gets both.
+    inputs must not be outputs (they are read as they were on entry)."""
+    d = inputs.shape[1]
+    for t in range(m):
+        w = out_rows[t]
+        for a in range(0, n, 3):
+            a1, a2 = min(a + 1, n - 1), min(a + 2, n - 1)
+            x0, x1, x2 = in_rows[a], in_rows[a1], in_rows[a2]
+            g0 = coefs[a, t]
+            g1 = coefs[a1, t] if a + 1 < n else np.float32(0.0)
+            g2 = coefs[a2, t] if a + 2 < n else np.float32(0.0)
             for j in range(d):
-                work[0, j] += center_vectors[w, j]
-    inv = np.float32(1.0) / np.float32(n)
-    for j in range(d):
-        work[0, j] *= inv
-    loss = neg_pair_update(work, 0, outside_vectors, words[pos], negatives, lr, work, coef)
-    for p in range(lo, hi):
-        if p != pos:
-            w = words[p]
-            for j in range(d):
-                center_vectors[w, j] += work[1, j]
-    return loss
+                outputs[w, j] += g0 * inputs[x0, j] + g1 * inputs[x1, j] + g2 * inputs[x2, j]
 
 
 # --- the loop: one thread's chunk, its inputs in bundles (numba compiles named tuples of arrays) ---
@@ -270,28 +297,30 @@ class Scratch(NamedTuple):
     """One thread's buffers, overwritten by every call: threads never share one."""
 
     rng_state: np.ndarray  # (1,) uint64: the splitmix64 generator's state, seeded by the caller
-    buf: np.ndarray  # (longest segment,) int32: a segment's kept tokens
-    plan: np.ndarray  # (3, longest segment) int32: its windows (lo, hi, center position)
-    negatives: np.ndarray  # (longest segment, K) int32: their negatives
-    work: np.ndarray  # (2, d) float32: the update rules' scratch
-    coef: np.ndarray  # (2·window + K,) float32: the update rules' coefficients
-    rows: np.ndarray  # (2·window + K,) int32: skipgram_window_update's distinct output rows
+    buf: np.ndarray  # (longest chunk,) int32: a chunk's kept tokens
+    plan: np.ndarray  # (3, longest chunk) int32: its windows (lo, hi, center position)
+    negatives: np.ndarray  # (longest chunk, K) int32: their negatives
+    rates: np.ndarray  # (longest chunk,) float32: their learning rates
+    rows: np.ndarray  # (R + K + 1,) int32: a window's output rows, then its input rows (or 0..b-1 for CBOW)
+    inputs: np.ndarray  # (R, d) float32: CBOW's window means
+    scores: np.ndarray  # (R, K + 1) float32: the blocks' scores, then their coefficients
+    steps: np.ndarray  # (R, d) float32: each input's step
+    # R = max(2·window, CBOW_SHARE): the inputs of one update (context words, or CBOW windows)
 
 
 _linear_decay = njit(**INLINE)(linear_decay)  # the schedule of base.linear_decay (the NumPy engine's), compiled
-PREFETCH_AHEAD = 2  # windows between prefetching rows and updating them
+PREFETCH_AHEAD = 2  # updates between prefetching rows and using them
 CBOW_SHARE = 8  # consecutive CBOW windows drawing one set of negatives
-MAX_REDRAWS = 16  # redraws of a negative equal to a word predicted (skipping it instead costs SimLex-999 ~0.015)
+MAX_REDRAWS = 16  # redraws of a negative equal to a center (skipping it instead costs SimLex-999 ~0.015)
 
 
 @njit(**INLINE)
-def plan_windows(buf, n, window, state, plan):
-    """For each kept position i of buf[:n], a window shrunk to a random 1..window and cut at the segment's ends;
-    those with a context word go to plan (lo, hi, i). Returns how many."""
-    q = 0
-    for i in range(n):
+def plan_windows(buf, start, n, window, state, plan, q):
+    """For each kept position i of one segment, buf[start:n], a window shrunk to a random 1..window and cut at the
+    segment's ends; those with a context word go to plan (lo, hi, i) from column q on. Returns the new q."""
+    for i in range(start, n):
         reduced = 1 + below(state, window)
-        lo = max(0, i - reduced)
+        lo = max(start, i - reduced)
         hi = min(n, i + reduced + 1)
         if hi - lo < 2:
             continue
@@ -303,90 +332,91 @@ def plan_windows(buf, n, window, state, plan):
 
 
 @njit(**INLINE)
-def draw_shared_negatives(state, tables, buf, plan, first, last, cbow, out):
+def draw_shared_negatives(state, tables, buf, plan, first, last, out):
     """Fill out (K,) with the negatives of windows first..last-1 of plan, drawn ∝ count^ns_exponent; a draw equal
-    to a word those windows predict (skip-gram: a context word; CBOW: a center) is redrawn, up to MAX_REDRAWS
-    times (a tiny vocabulary may have no other word): one still equal is skipped by the update."""
+    to one of their centers (the words they predict) is redrawn, up to MAX_REDRAWS times (a tiny vocabulary may
+    have no other word): one still equal is skipped by the update."""
     for k in range(out.shape[0]):
         for _ in range(MAX_REDRAWS + 1):
             word = draw_one(state, tables.accept, tables.alias)
-            if not _predicted(buf, plan, first, last, cbow, word):
+            if not _is_center(buf, plan, first, last, word):
                 break
         out[k] = word
 
 
 @njit(**INLINE)
-def _predicted(buf, plan, first, last, cbow, word):
-    """Whether one of windows first..last-1 predicts word: one of its context words (skip-gram), its center (CBOW)."""
+def _is_center(buf, plan, first, last, word):
+    """Whether word is the center of one of windows first..last-1."""
+    for r in range(first, last):
+        if buf[plan[2, r]] == word:
+            return True
+    return False
+
+
+@njit(**INLINE)
+def _prefetch_windows(model, buf, plan, first, last, negatives):
+    """Start loading the rows windows first..last-1 will use: their context rows (v), their centers' rows and the
+    negatives' (u)."""
     for r in range(first, last):
         lo, hi, i = plan[0, r], plan[1, r], plan[2, r]
-        if cbow:
-            if buf[i] == word:
-                return True
-        else:
-            for p in range(lo, hi):
-                if p != i and buf[p] == word:
-                    return True
-    return False
+        for p in range(lo, hi):
+            if p != i:
+                prefetch_row(model.center_vectors, buf[p])
+        prefetch_row(model.outside_vectors, buf[i])
+    for k in range(negatives.shape[0]):
+        prefetch_row(model.outside_vectors, negatives[k])
 
 
 @njit(**JIT)
 def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
     """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
 
-    The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. For each segment: subsample (keep token t with
-    probability keep_probs[t]) into buf, plan its windows (plan_windows) and draw their negatives: one set of K
-    per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (draw_shared_negatives); then run the
-    windows in order, one SGD step each (skipgram_window_update, cbow_update), each from the parameters the one
-    before left.
-    Planning first lets the loop prefetch the rows of the window PREFETCH_AHEAD ahead (the rows are scattered
-    over matrices much larger than the caches: waiting for them is most of the time).
+    The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. First the whole chunk is planned: each segment
+    subsampled (keep token t with probability keep_probs[t]) into buf after the one before, its windows planned
+    (plan_windows: they never cross the segment's ends) and every window's lr noted; then the negatives drawn, one
+    set of K per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (draw_shared_negatives). Then the
+    updates run in order, one SGD step each (skipgram_window_update; cbow_windows_update for CBOW_SHARE windows),
+    each from the parameters the one before left, with the lr of its first window.
+    Planning first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead, across sentences (the rows
+    are scattered over matrices larger than the caches: waiting for them was most of the time).
     lr is linear in raw (pre-subsampling) words: linear_decay(lr_start, lr_end, (raw_before + position) /
     raw_total), set at each segment's start (position: the segment's first token in tokens).
     Bundles: model (Model), tables (SamplingTables), schedule (Schedule), settings (Settings), scratch (Scratch).
     Returns (loss sum, windows trained).
     """
-    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
     keep_probs = tables.keep_probs
-    state, buf, plan, negatives = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives
-    cbow = settings.cbow
-    share = CBOW_SHARE if cbow else 1
-    loss = 0.0
-    windows = 0
+    state, buf, plan, negatives, rates = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives, scratch.rates
+    share = CBOW_SHARE if settings.cbow else 1
+    n = 0  # tokens kept so far
+    q = 0  # windows planned so far
     for s in range(first_seg, last_seg):
         a = seg_offsets[s]
-        b = seg_offsets[s + 1]
         progress = (schedule.raw_before + a) / schedule.raw_total
         lr = np.float32(_linear_decay(schedule.lr_start, schedule.lr_end, progress))
-        n = 0
-        for p in range(a, b):
+        start = n
+        for p in range(a, seg_offsets[s + 1]):
             w = tokens[p]
             keep = keep_probs[w]
             if keep < 1.0 and uniform(state) >= keep:
                 continue
             buf[n] = w
             n += 1
-        q = plan_windows(buf, n, settings.window, state, plan)
-        windows += q
-        for first in range(0, q, share):  # K negatives for every `share` windows
-            last = min(q, first + share)
-            draw_shared_negatives(state, tables, buf, plan, first, last, cbow, negatives[first])
-            for r in range(first + 1, last):
-                negatives[r] = negatives[first]
-        for r in range(q):
-            ahead = r + PREFETCH_AHEAD
-            if ahead < q:
-                lo, hi, i = plan[0, ahead], plan[1, ahead], plan[2, ahead]
-                for p in range(lo, hi):  # the context rows: inputs (CBOW) or outputs (skip-gram)
-                    if p != i:
-                        prefetch_row(center_vectors if cbow else outside_vectors, buf[p])
-                prefetch_row(outside_vectors if cbow else center_vectors, buf[i])
-                if ahead % share == 0:  # the first window of those sharing the negatives
-                    for k in range(negatives.shape[1]):
-                        prefetch_row(outside_vectors, negatives[ahead, k])
-            if cbow:
-                loss += cbow_update(model, buf, plan[0, r], plan[1, r], plan[2, r], negatives[r], lr, scratch)
-            else:
-                loss += skipgram_window_update(model, buf, plan[0, r], plan[1, r], plan[2, r], negatives[r], lr,
-                                               scratch)
+        planned = q
+        q = plan_windows(buf, start, n, settings.window, state, plan, q)
+        for r in range(planned, q):
+            rates[r] = lr
+    for first in range(0, q, share):  # K negatives for every `share` windows
+        draw_shared_negatives(state, tables, buf, plan, first, min(q, first + share), negatives[first])
+    loss = 0.0
+    for first in range(0, q, share):
+        last = min(q, first + share)
+        ahead = first + PREFETCH_AHEAD * share
+        if ahead < q:
+            _prefetch_windows(model, buf, plan, ahead, min(q, ahead + share), negatives[ahead])
+        if settings.cbow:
+            loss += cbow_windows_update(model, buf, plan, first, last, negatives[first], rates[first], scratch)
+        else:
+            loss += skipgram_window_update(model, buf, plan[0, first], plan[1, first], plan[2, first],
+                                           negatives[first], rates[first], scratch)
+    windows = q
     return loss, windows
