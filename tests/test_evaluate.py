@@ -12,6 +12,7 @@ from w2vcli.evaluate import evaluate_word_analogies, evaluate_word_pairs
 from w2vcli.vectors import WordVectors
 
 KeyedVectors = pytest.importorskip("gensim.models").KeyedVectors
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")  # gensim's cosmul
 
 SIMLEX = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "simlex999.txt"
 
@@ -267,3 +268,228 @@ def test_question_before_any_section_is_an_error(tmp_path, analogy_vectors):
         evaluate_word_analogies(analogy_vectors, path)
     with pytest.raises(ValueError):  # gensim refuses it too
         gensim_kv(analogy_vectors).evaluate_word_analogies(str(path))
+
+
+# -- 3CosMul, dummy4unknown, case-sensitive, compute-accuracy's summary (issue 14) ---------------------------------
+
+MANY_SECTIONS = 7  # more than compute-accuracy's five semantic sections
+
+
+def gensim_evaluate(wv: WordVectors, path, method="add", restrict=300_000, **options):
+    """gensim 4.4's evaluate_word_analogies with 3CosAdd, or with 3CosMul: gensim 4.4 accepts
+    similarity_function but always calls most_similar (see test_gensim_ignores_similarity_function), so the
+    instance's most_similar is most_similar_cosmul here, which is what that argument was meant to do. gensim's
+    most_similar_cosmul ignores restrict_vocab; the KeyedVectors hold the first `restrict` words only, so its
+    candidates are those words, as ours are."""
+    kv = gensim_kv(wv.subset(list(wv.words[:restrict])) if restrict < len(wv) else wv)
+    if method == "cosmul":
+        kv.most_similar = kv.most_similar_cosmul
+    return kv.evaluate_word_analogies(str(path), restrict_vocab=restrict, **options)
+
+
+def assert_report_equals_gensim(ours: dict, gensim_result):
+    """Sections, totals, and the semantic/syntactic split recomputed from gensim's own sections."""
+    score, sections = gensim_result
+    *theirs, total = sections
+    counts = [(len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in theirs]
+    assert [(s["correct"], s["total"]) for s in ours["sections"]] == counts
+    assert [s["section"] for s in ours["sections"]] == [s["section"] for s in theirs]
+    assert ours["accuracy"] == pytest.approx(score, abs=1e-12)
+    assert (ours["correct"], ours["total"]) == (len(total["correct"]), len(total["correct"]) + len(total["incorrect"]))
+    for part, chosen in (("semantic", counts[:5]), ("syntactic", counts[5:])):
+        correct, asked = sum(c for c, _ in chosen), sum(t for _, t in chosen)
+        assert (ours[part]["correct"], ours[part]["total"]) == (correct, asked)
+        assert ours[part]["accuracy"] == pytest.approx(correct / asked if asked else 0.0)
+
+
+@pytest.fixture(scope="module")
+def many_sections_file(tmp_path_factory) -> Path:
+    """Every ordered pair of capital pairs and of family pairs, dealt into 7 sections (4 semantic-named,
+    3 grammar-named), plus unknown words (lisbon, uncle), mixed case, a short line and a blank one."""
+    rng = np.random.default_rng(5)
+    questions = [f"{a} {b} {c} {d}" for pairs in (CAPITALS + [("lisbon", "portugal")], FAMILY + [("uncle", "aunt")])
+                 for a, b in pairs for c, d in pairs if a != c]
+    questions = [q.upper() if rng.random() < 0.1 else q for q in questions]
+    rng.shuffle(questions)
+    names = ["capital-common-countries", "capital-world", "currency", "city-in-state", "family",
+             "gram1-adjective-to-adverb", "gram2-opposite"]
+    lines = []
+    for number, name in enumerate(names):
+        lines += [f": {name}"] + questions[number::MANY_SECTIONS]
+    lines[3:3] = ["athens greece", ""]
+    path = tmp_path_factory.mktemp("analogies") / "many.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("method", ["add", "cosmul"])
+@pytest.mark.parametrize("restrict", [300_000, 22])
+def test_methods_equal_gensim_per_section(analogy_vectors, many_sections_file, method, restrict):
+    ours = evaluate_word_analogies(analogy_vectors, many_sections_file, restrict_vocab=restrict, method=method)
+    assert_report_equals_gensim(ours, gensim_evaluate(analogy_vectors, many_sections_file, method, restrict))
+    assert ours["method"] == method and len(ours["sections"]) == MANY_SECTIONS
+    assert 0 < ours["correct"] < ours["total"]
+    assert ours["semantic"]["total"] > 0 and ours["syntactic"]["total"] > 0
+
+
+def test_cosmul_and_add_answer_differently(analogy_vectors, many_sections_file):
+    """The data tell the methods apart, so the equalities above test 3CosMul itself."""
+    add = evaluate_word_analogies(analogy_vectors, many_sections_file, method="add")
+    cosmul = evaluate_word_analogies(analogy_vectors, many_sections_file, method="cosmul")
+    assert [s["correct"] for s in add["sections"]] != [s["correct"] for s in cosmul["sections"]]
+    assert add["total"] == cosmul["total"]
+
+
+def test_gensim_ignores_similarity_function(analogy_vectors, many_sections_file):
+    """gensim 4.4's similarity_function='most_similar_cosmul' gives its 3CosAdd numbers (the argument is unused):
+    why the reference above substitutes most_similar_cosmul itself. Fails once gensim honours the argument."""
+    kv = gensim_kv(analogy_vectors)
+    score, _ = kv.evaluate_word_analogies(str(many_sections_file), similarity_function="most_similar_cosmul")
+    add = evaluate_word_analogies(analogy_vectors, many_sections_file, method="add")
+    cosmul = evaluate_word_analogies(analogy_vectors, many_sections_file, method="cosmul")
+    assert score == add["accuracy"] != cosmul["accuracy"]
+
+
+def test_cosmul_scores_are_gensims(analogy_vectors):
+    from w2vcli.evaluate import cosmul_scores
+
+    kv = gensim_kv(analogy_vectors)
+    rows = [analogy_vectors.index[w] for w in ("athens", "greece", "berlin")]
+    theirs = kv.most_similar_cosmul(positive=["greece", "berlin"], negative=["athens"], topn=None)  # (V,)
+    ours = cosmul_scores(analogy_vectors, *rows)
+    assert ours.dtype == theirs.dtype == np.float32
+    np.testing.assert_allclose(ours, theirs, rtol=2e-7, atol=0)
+    assert np.all(ours > 0)  # shifted cosines: every score positive
+    np.testing.assert_allclose(cosmul_scores(analogy_vectors, *rows, restrict_vocab=10), ours[:10], rtol=2e-7)
+
+
+@pytest.mark.parametrize("method", ["add", "cosmul"])
+def test_dummy4unknown_analogies_equal_gensim(analogy_vectors, many_sections_file, method):
+    ours = evaluate_word_analogies(analogy_vectors, many_sections_file, method=method, dummy4unknown=True)
+    assert_report_equals_gensim(ours, gensim_evaluate(analogy_vectors, many_sections_file, method,
+                                                      dummy4unknown=True))
+    skipped = evaluate_word_analogies(analogy_vectors, many_sections_file, method=method)
+    unknown = ours["questions"] - ours["questions_seen"]
+    assert unknown > 0
+    assert ours["total"] == skipped["total"] + unknown == ours["questions"]  # the unknown counted, and wrong
+    assert ours["correct"] == skipped["correct"]
+    assert ours["oov_ratio"] == skipped["oov_ratio"] == pytest.approx(100 * unknown / ours["questions"])
+
+
+@pytest.fixture(scope="module")
+def case_vectors() -> WordVectors:
+    """Exact capital offsets where case variants are different words: "Paris"/"paris", "ROME"/"rome"."""
+    rng = np.random.default_rng(9)
+    offset = rng.standard_normal(10)
+    words, rows = [], []
+    for capital, country in CAPITALS:
+        base = rng.standard_normal(10)
+        words += [country, capital]
+        rows += [base, base + offset + 0.3 * rng.standard_normal(10)]
+    for variant in ("Paris", "ROME", "Greece"):
+        words.append(variant)
+        rows.append(rng.standard_normal(10))
+    words += [f"filler{i}" for i in range(30)]
+    rows += list(rng.standard_normal((30, 10)))
+    return WordVectors(words, np.array(rows, dtype=np.float32))
+
+
+CASE_QUESTIONS = """\
+: capitals
+greece athens germany berlin
+greece athens france paris
+greece athens france Paris
+Greece athens italy rome
+greece athens italy ROME
+germany berlin japan tokyo
+GERMANY BERLIN SPAIN MADRID
+spain madrid norway oslo
+: more
+france Paris italy ROME
+norway oslo Greece athens
+"""
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+@pytest.mark.parametrize("dummy", [False, True])
+@pytest.mark.parametrize("method", ["add", "cosmul"])
+def test_case_sensitive_analogies_equal_gensim(tmp_path, case_vectors, case_sensitive, dummy, method):
+    path = tmp_path / "case.txt"
+    path.write_text(CASE_QUESTIONS, encoding="utf-8")
+    ours = evaluate_word_analogies(case_vectors, path, method=method, case_sensitive=case_sensitive,
+                                   dummy4unknown=dummy)
+    assert_report_equals_gensim(ours, gensim_evaluate(case_vectors, path, method, case_insensitive=not case_sensitive,
+                                                      dummy4unknown=dummy))
+    # upper-cased, all 10 questions are known; as written, GERMANY BERLIN SPAIN MADRID is not (Paris, ROME and
+    # Greece are words, but random ones: questions naming them are answered, and mostly wrong)
+    assert ours["questions"] == 10
+    assert ours["questions_seen"] == (9 if case_sensitive else 10)
+    other = evaluate_word_analogies(case_vectors, path, method=method, case_sensitive=not case_sensitive,
+                                    dummy4unknown=dummy)
+    assert ours["correct"] != other["correct"]
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+@pytest.mark.parametrize("dummy", [False, True])
+def test_pairs_dummy4unknown_and_case_equal_gensim(tmp_path, case_vectors, case_sensitive, dummy):
+    rng = np.random.default_rng(4)
+    known = [w for w in case_vectors.words if not w.startswith("filler")]
+    lines = [f"{known[i]}\t{known[(3 * i + 1) % len(known)]}\t{rng.uniform(0, 10):.2f}" for i in range(len(known))]
+    lines += ["PARIS\tgreece\t7.5", "Paris\tROME\t2.0", "athens\tnowhere\t4.0", "Oslo\tNORWAY\t9.0", "#\tc\t1"]
+    path = tmp_path / "pairs.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ours = evaluate_word_pairs(case_vectors, path, dummy4unknown=dummy, case_sensitive=case_sensitive)
+    pearson, spearman, oov_ratio = gensim_kv(case_vectors).evaluate_word_pairs(
+        str(path), dummy4unknown=dummy, case_insensitive=not case_sensitive)
+    assert ours["spearman"] == pytest.approx(float(spearman[0]), abs=1e-6)
+    assert ours["pearson"] == pytest.approx(float(pearson[0]), abs=1e-6)
+    assert ours["oov_ratio"] == pytest.approx(float(oov_ratio), abs=1e-9)
+    unknown = 3 if case_sensitive else 1  # PARIS and Oslo/NORWAY only as written; nowhere always
+    assert ours["oov_ratio"] == pytest.approx(100 * unknown / (len(known) + 4))
+    assert ours["pairs_used"] == len(known) + 4 - (0 if dummy else unknown)
+
+
+def test_cli_report_ends_with_compute_accuracy_summary(tmp_path, analogy_vectors, many_sections_file):
+    import json
+
+    from click.testing import CliRunner
+
+    from w2vcli.cli import main
+
+    vectors_path = tmp_path / "v.txt"
+    analogy_vectors.save(vectors_path)
+    args = ["evaluate", str(vectors_path), "--analogies", str(many_sections_file), "--method", "cosmul"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    score, sections = gensim_evaluate(analogy_vectors, many_sections_file, "cosmul")
+    counts = [(len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]]
+    semantic, syntactic = (sum(c for c, _ in part) / sum(t for _, t in part) for part in (counts[:5], counts[5:]))
+    questions = sum(len(line.split()) == 4 for line in many_sections_file.read_text().splitlines())
+    seen = sum(t for _, t in counts)
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"analogies {many_sections_file} (3CosMul): accuracy {score:.4f}")
+    assert len(lines) == 1 + MANY_SECTIONS + 2
+    assert lines[-2] == (f"Total accuracy: {100 * score:.2f} %   Semantic accuracy: {100 * semantic:.2f} %   "
+                         f"Syntactic accuracy: {100 * syntactic:.2f} %")
+    assert lines[-1] == f"Questions seen / total: {seen} {questions}   {100 * seen / questions:.2f} %"
+    report = json.loads(CliRunner().invoke(main, args + ["--json"]).output)["analogies"]
+    assert report["accuracy"] == pytest.approx(score)
+    assert report["semantic"]["accuracy"] == pytest.approx(semantic)
+    assert report["syntactic"]["accuracy"] == pytest.approx(syntactic)
+    assert (report["questions_seen"], report["questions"]) == (seen, questions)
+
+
+def test_summary_without_syntactic_sections():
+    from w2vcli.evaluate import compute_accuracy_summary
+
+    report = {"accuracy": 0.5, "correct": 2, "total": 4, "semantic": {"accuracy": 0.5, "correct": 2, "total": 4},
+              "syntactic": {"accuracy": 0.0, "correct": 0, "total": 0}, "questions_seen": 4, "questions": 8}
+    assert compute_accuracy_summary(report) == [
+        "Total accuracy: 50.00 %   Semantic accuracy: 50.00 %   Syntactic accuracy: n/a",
+        "Questions seen / total: 4 8   50.00 %",
+    ]
+
+
+def test_unknown_method_is_an_error(analogy_vectors, analogy_file):
+    with pytest.raises(W2VError, match="unknown analogy method 'mul'"):
+        evaluate_word_analogies(analogy_vectors, analogy_file, method="mul")

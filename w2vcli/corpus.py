@@ -29,7 +29,8 @@ def cut_long(sentence: Sequence, max_len: int = MAX_SENTENCE_TOKENS) -> list[Seq
 
 
 def resolve_corpus(spec: str | None) -> Path:
-    """The corpus file or folder named by `spec`: None is the bundled corpus, "sst" the downloaded treebank."""
+    """The corpus file or folder named by `spec`: None is the bundled corpus, "sst" the downloaded treebank,
+    "text8" the downloaded text8 (one 100 MB line: read in sentences of MAX_SENTENCE_TOKENS words, cut_long)."""
     if spec is None:
         path = BUNDLED_CORPUS
         if not path.exists():
@@ -39,9 +40,13 @@ def resolve_corpus(spec: str | None) -> Path:
         from w2vcli.download import sst_sentences_path
 
         return sst_sentences_path()
+    if spec == "text8":
+        from w2vcli.download import dataset_path
+
+        return dataset_path("text8")
     path = Path(spec)
     if not path.exists():
-        raise W2VError(f"corpus {spec} does not exist (give a text file, a folder of .txt files, or `sst`)")
+        raise W2VError(f"corpus {spec} does not exist (give a text file, a folder of .txt files, `sst` or `text8`)")
     return path
 
 
