@@ -14,7 +14,8 @@ from w2vcli.cli import main
 from w2vcli.vectors import save_word2vec_binary, save_word2vec_text
 
 TINY = ["--quiet", "--dim", "4", "--epochs", "1", "--min-count", "1"]
-TRAIN_OUTPUTS = ("vectors.txt", "vectors.bin", "model.npz", "pca.png", "loss.png", "loss.csv")
+TRAIN_OUTPUTS = ("vectors.txt", "vectors.bin", "model.npz", "vocab.txt", "pca.png", "loss.png", "loss.csv",
+                 "explore.html")
 CORPUS = "the cat sat on the mat\nthe dog sat on the log\na cat and a dog\n"
 
 

@@ -291,8 +291,8 @@ def test_cli_resume_continues_the_run(interrupted_cli_run, uninterrupted):
     result = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("trained 300 steps in ")
-    assert result.stdout.endswith(f"wrote {out}/ (vectors.bin, model.npz, config.yaml, loss.csv, loss.png, "
-                                  "pca.png)\n")
+    assert result.stdout.endswith(f"wrote {out}/ (vectors.bin, model.npz, vocab.txt, config.yaml, loss.csv, "
+                                  "loss.png, pca.png, explore.html)\n")
     assert not (out / "vectors.txt").exists()
     _, out_a, _ = uninterrupted["iterations"]
     assert (out / "vectors.bin").read_bytes() == (out_a / "vectors.bin").read_bytes()
@@ -308,8 +308,8 @@ def test_cli_resume_may_change_save_and_then_writes_vectors_txt(interrupted_cli_
     out = interrupted_cli_run
     result = CliRunner().invoke(main, ["train", "--out", str(out), "--resume", "--quiet", "--save", "txt,bin"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith(f"wrote {out}/ (vectors.txt, vectors.bin, model.npz, config.yaml, loss.csv, "
-                                  "loss.png, pca.png)\n")
+    assert result.stdout.endswith(f"wrote {out}/ (vectors.txt, vectors.bin, model.npz, vocab.txt, config.yaml, "
+                                  "loss.csv, loss.png, pca.png, explore.html)\n")
     _, out_a, _ = uninterrupted["iterations"]  # trained with save txt,bin from the start
     assert_same_run(out_a, out)  # vectors.txt and config.yaml included, bit for bit
 

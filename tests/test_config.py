@@ -39,6 +39,7 @@ def test_defaults():
     assert c.lowercase is True
     assert c.min_count == 5
     assert c.max_vocab is None
+    assert c.read_vocab is None and c.init_from is None  # count the corpus; start from word2vec's init
     assert c.sample == 1e-3
     assert c.sample_rule == "mikolov"
     assert c.model == "skipgram"
@@ -346,7 +347,8 @@ def test_config_to_yaml_roundtrips_non_defaults(tmp_path):
         corpus="some dir/with: colon #and hash.txt", format="sst", lowercase=False, min_count=1, max_vocab=1000,
         sample=1e-5, sample_rule="assignment", model="cbow", loss="softmax", dim=10, window=2, negative=0,
         ns_exponent=0.5, lr=0.025, min_lr=1e-6, batch_size=7, epochs=3, iterations=40000, anneal_every=20000,
-        seed=31415, checkpoint_every=0, quiet=True, engine="numpy", threads=2,
+        seed=31415, checkpoint_every=0, quiet=True, engine="numpy", threads=2, read_vocab="runs/a/vocab.txt",
+        init_from="runs/a b/model.npz",
     )
     back = roundtrip(c, tmp_path)
     assert back == c
@@ -547,3 +549,28 @@ def test_cli_save_option(run_cli):
     assert result.exit_code == 2, result.output
     assert result.output == "Error: save must be one or more of txt, bin separated by commas, e.g. txt,bin " \
         "(got 'txt,csv')\n"
+
+
+def test_read_vocab_and_init_from_are_config_keys_and_options(tmp_path):
+    f = write(tmp_path / "c.yaml", "read_vocab: runs/a/vocab.txt  # the vocabulary\ninit_from: runs/a/model.npz\n")
+    c = resolve_config(read_config_file(f), {"init_from": "runs/b/model.npz"})
+    assert (c.read_vocab, c.init_from) == ("runs/a/vocab.txt", "runs/b/model.npz")  # the command line wins
+    text = config_to_yaml(c)
+    assert "read_vocab: runs/a/vocab.txt  # read the vocabulary from this `word count` file" in text
+    assert "init_from: runs/b/model.npz  # start the words this run shares with an earlier model.npz" in text
+    with pytest.raises(ConfigError, match="read_vocab must be text"):
+        TrainConfig(read_vocab=3)
+
+
+def test_a_resumed_run_may_not_change_read_vocab_or_init_from(tmp_path, monkeypatch):
+    """They choose the vocabulary and the start, so --resume refuses new values (checkpoint.resume_config)."""
+    import w2vcli.checkpoint as checkpoint_module
+
+    stored = TrainConfig(read_vocab="v.txt", init_from="m.npz")
+    fake = type("Stored", (), {"config": stored})()
+    monkeypatch.setattr(checkpoint_module, "checkpoint_to_resume", lambda out_dir: fake)
+    config, _ = checkpoint_module.resume_config(tmp_path, {"read_vocab": "v.txt", "init_from": "m.npz"})
+    assert (config.read_vocab, config.init_from) == ("v.txt", "m.npz")
+    for key, value in (("read_vocab", "w.txt"), ("init_from", "n.npz")):
+        with pytest.raises(ConfigError, match=f"drop --{key.replace('_', '-')}"):
+            checkpoint_module.resume_config(tmp_path, {key: value})

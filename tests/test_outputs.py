@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import signal
 import sys
 
@@ -22,7 +24,7 @@ from w2vcli.vectors import WordVectors
 from w2vcli.vocab import Vocab
 
 WORDS = ["the", "king", "queen", "man", "woman", "café", "日本", "tea", "coffee", "rain"]
-RUN_FILES = ["checkpoints", "loss.csv", "model.npz"]  # and loss.png, pca.png when drawn
+RUN_FILES = ["checkpoints", "explore.html", "loss.csv", "model.npz"]  # and loss.png, pca.png when drawn
 
 
 def make_run(dim: int = 6, dtype=np.float32, seed: int = 0):
@@ -62,11 +64,11 @@ class NoDrawing:
         pass
 
 
-def run_outputs(out, save="bin", pictures=False, **run):
+def run_outputs(out, save="bin", pictures=False, explore=True, **run):
     """write_outputs of a made-up run into out; the PNGs drawn only when pictures is true."""
     vocab, state, history = make_run(**run)
     checkpoint = final_checkpoint(out / "checkpoints", vocab, state, history)
-    write_outputs(out, vocab, state, history, TrainConfig(save=save), checkpoint,
+    write_outputs(out, vocab, state, history, TrainConfig(save=save, explore=explore), checkpoint,
                   drawing=None if pictures else NoDrawing())
     return vocab, state, history, checkpoint
 
@@ -180,7 +182,7 @@ def test_loss_csv_rows(tmp_path):
     ]
 
 
-def test_the_pngs_appear(tmp_path):
+def test_the_pngs_and_the_explore_page_appear(tmp_path):
     run_outputs(tmp_path, pictures=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(RUN_FILES + ["loss.png", "pca.png", "vectors.bin"])
     assert matplotlib.image.imread(tmp_path / "loss.png").shape == (500, 800, 4)
@@ -202,9 +204,31 @@ def test_the_child_gets_only_the_plotted_rows_and_its_inputs_are_removed(tmp_pat
     assert (tmp_path / "pca.png").is_file() and (tmp_path / "loss.png").is_file()
 
 
+def test_the_explore_page_shows_the_most_frequent_words_and_their_neighbours(tmp_path, monkeypatch):
+    monkeypatch.setattr("w2vcli.explore.DEFAULT_WORDS", 8)  # read by write_page: the first 8 of the 10 words
+    vocab, state, history, _ = run_outputs(tmp_path, pictures=True)
+    page = (tmp_path / "explore.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S).group(1))
+    assert data["words"] == WORDS[:8]
+    page_vectors = WordVectors(WORDS[:8], state.center_vectors[:8])
+    for i, word in enumerate(WORDS[:8]):
+        shown = [WORDS[j] for j in data["neighbours"][i * 7:(i + 1) * 7]]  # k = 7: every other word of the 8
+        assert shown == [w for w, _ in page_vectors.most_similar([word], topn=10)]
+    assert f"<title>PCA of {tmp_path / 'vectors.bin'}</title>" in page
+
+
+def test_no_explore_writes_no_page_and_removes_an_older_one(tmp_path):
+    (tmp_path / "explore.html").write_text("an earlier run's page", encoding="utf-8")
+    vocab, state, history = make_run()
+    checkpoint = final_checkpoint(tmp_path / "checkpoints", vocab, state, history)
+    write_outputs(tmp_path, vocab, state, history, TrainConfig(explore=False), checkpoint)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(RUN_FILES) - {"explore.html"}
+                                                                | {"loss.png", "pca.png", "vectors.bin"})
+
+
 def test_a_failing_child_is_one_clear_error(tmp_path):
     with pytest.raises(W2VError) as info:
-        run_outputs(tmp_path, pictures=True, dim=1)  # PCA to 2-D is impossible: the child's own W2VError
+        run_outputs(tmp_path, pictures=True, explore=False, dim=1)  # PCA to 2-D is impossible: the child's error
     assert str(info.value) == ("drawing loss.png and pca.png failed: PCA to 2-D needs vectors of at least 2 "
                                "dimensions")
     assert (tmp_path / "vectors.bin").is_file() and (tmp_path / "model.npz").is_file()  # written meanwhile

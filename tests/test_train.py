@@ -42,8 +42,10 @@ from w2vcli.vocab import Vocab
 shutil_usage = namedtuple("shutil_usage", "total used free")
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save txt,bin
-DEFAULT_OUTPUTS = ["vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png"]  # save bin
+OUTPUTS = ["vectors.txt", "vectors.bin", "model.npz", "vocab.txt", "config.yaml", "loss.csv", "loss.png",
+           "pca.png", "explore.html"]  # save txt,bin
+DEFAULT_OUTPUTS = ["vectors.bin", "model.npz", "vocab.txt", "config.yaml", "loss.csv", "loss.png", "pca.png",
+                   "explore.html"]  # save bin
 PHASES_LINE = re.compile(r"phases: start (\d+\.\d\d) s, count (\d+\.\d\d) s, encode (\d+\.\d\d) s, "
                          r"train (\d+\.\d\d) s, outputs (\d+\.\d\d) s")
 
@@ -98,6 +100,16 @@ def test_train_writes_every_output(tiny_run):
     assert os.path.samefile(out / "model.npz", out / "checkpoints" / checkpoints[-1])  # model.npz is that file
     assert leftovers(out) == []
     assert result.out_dir == out
+
+
+def test_vocab_txt_is_the_counted_vocabulary(tiny_run):
+    """OUT/vocab.txt is word2vec's -save-vocab layout of the corpus's own counts: `word count`, most frequent
+    first, ties in order of first appearance (Counter's order, stably sorted)."""
+    corpus, config, out, result = tiny_run
+    counted = Counter(corpus.read_text(encoding="utf-8").lower().split())
+    expected = sorted(((w, c) for w, c in counted.items() if c >= config.min_count), key=lambda item: -item[1])
+    assert (out / "vocab.txt").read_text(encoding="utf-8") == "".join(f"{w} {c}\n" for w, c in expected)
+    assert [w for w, _ in expected] == result.vocab.words
 
 
 def test_the_default_run_writes_vectors_bin_and_no_vectors_txt(default_run):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import w2vcli.vocab as vocab_module
 from w2vcli.errors import W2VError
-from w2vcli.vocab import NegativeSampler, Vocab, keep_probabilities
+from w2vcli.vocab import NegativeSampler, Vocab, keep_probabilities, read_vocab_file, vocab_text
 
 SENTENCES = [["x", "y", "z", "y"], ["z", "w", "v"], ["q", "y"]]
 # counts: y 3, z 2, x 1, w 1, v 1, q 1 ; first appearance: x y z w v q
@@ -270,3 +270,31 @@ def test_pruning_every_word_away_is_the_max_vocab_error(monkeypatch):
 def test_no_pruning_without_max_vocab():
     vocab = Vocab.build([[f"w{i}" for i in range(1000)]], min_count=1)
     assert vocab.pruned_types == 0 and vocab.corpus_types == 1000
+
+
+# --- the vocabulary file ----------------------------------------------------------------------------------------
+
+
+def test_vocab_text_is_word2vecs_save_vocab_layout():
+    assert vocab_text(Vocab.build(SENTENCES, min_count=1)) == "y 3\nz 2\nx 1\nw 1\nv 1\nq 1\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sentences=st.lists(st.lists(st.sampled_from(list("abcdefgh") + ["é", "x_y"]), min_size=1, max_size=6),
+                       min_size=1, max_size=12),
+    min_count=st.integers(0, 3),
+    max_vocab=st.one_of(st.none(), st.integers(2, 5)),
+)
+def test_read_back_with_the_same_limits_is_the_built_vocabulary(tmp_path_factory, sentences, min_count, max_vocab):
+    """A vocabulary written with every counted word, read back with min_count and max_vocab, equals the one
+    counting builds with them (ties included): the limits apply to a read vocabulary as to a counted one."""
+    try:
+        built = Vocab.build(sentences, min_count, max_vocab)
+    except W2VError:
+        return  # no word reaches min_count: reading refuses too (another test)
+    path = tmp_path_factory.mktemp("v") / "vocab.txt"
+    path.write_text(vocab_text(Vocab.build(sentences, min_count=0)), encoding="utf-8")
+    read = read_vocab_file(path, min_count, max_vocab)
+    assert read.words == built.words
+    assert read.counts.tolist() == built.counts.tolist()

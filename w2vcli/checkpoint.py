@@ -20,7 +20,7 @@ from w2vcli.config import TrainConfig, config_from_dict
 from w2vcli.engines.base import TrainState
 from w2vcli.errors import ConfigError, W2VError
 
-RESUME_MAY_CHANGE = ("quiet", "save")  # options a resumed run may set anew: they do not touch training
+RESUME_MAY_CHANGE = ("quiet", "save", "explore")  # options a resumed run may set anew: they do not touch training
 KEEP = 3  # checkpoints kept; older ones are deleted
 FORMAT_VERSION = 1
 
@@ -125,6 +125,40 @@ def checkpoint_to_resume(out_dir) -> Checkpoint:
     if found is None:
         raise W2VError(f"nothing to resume: {Path(out_dir) / 'checkpoints'} holds no readable checkpoint")
     return found
+
+
+class InitModel(NamedTuple):
+    """An earlier run's model.npz, for --init-from: its words and both matrices."""
+
+    words: list[str]  # (V',) most frequent first
+    center_vectors: np.ndarray  # (V', d)
+    outside_vectors: np.ndarray  # (V', d)
+
+
+def load_init_model(path, dim: int) -> InitModel:
+    """The model.npz (or a run folder holding one) a new run starts from (--init-from), read only; W2VError when
+    it is not a model.npz with words or its dimension is not dim."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "model.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [name for name in ("words", "center_vectors", "outside_vectors") if name not in data.files]
+            if missing:
+                raise W2VError(f"--init-from {path} is not a w2vcli model.npz (no {missing[0]!r}): give a run's "
+                               "model.npz")
+            model = InitModel([str(word) for word in data["words"]], data["center_vectors"], data["outside_vectors"])
+    except FileNotFoundError:
+        raise W2VError(f"--init-from {path} does not exist") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise W2VError(f"--init-from {path} is unreadable ({type(err).__name__}): give a run's model.npz") from None
+    shape = model.center_vectors.shape
+    if len(shape) != 2 or model.outside_vectors.shape != shape or shape[0] != len(model.words):
+        raise W2VError(f"--init-from {path}: its words and matrices differ in shape")
+    if shape[1] != dim:
+        raise W2VError(f"--init-from {path} has {shape[1]}-dimensional vectors but this run has --dim {dim}: give "
+                       f"--dim {shape[1]}, or a model of dimension {dim}")
+    return model
 
 
 def resume_config(out_dir, options: dict, config_file=None) -> tuple[TrainConfig, Checkpoint]:

@@ -158,7 +158,7 @@ def phrases(corpus, out_path, min_count, threshold, scoring, delimiter, passes, 
 
 @main.group()
 def download():
-    """Download a corpus into the data folder ($W2V_DATA, default ~/.cache/w2vcli)."""
+    """Download a corpus or a test set into the data folder ($W2V_DATA, default ~/.cache/w2vcli), checked first."""
 
 
 @download.command("sst")
@@ -171,6 +171,49 @@ def download_sst_command(dest, url, quiet):
 
     path = download_sst(Path(dest) if dest else None, url or SST_URL, progress=not quiet)
     click.echo(f"SST is at {path}")
+
+
+def download_options(command):
+    """--dest, --url and --quiet, as `download sst` has them."""
+    command = click.option("--quiet", is_flag=True, help="No progress bar.")(command)
+    command = click.option("--url", default=None,
+                           help="Where to fetch it from  [default: the address in its help]")(command)
+    return click.option("--dest", type=click.Path(file_okay=False),
+                        help="Data folder  [default: $W2V_DATA or ~/.cache/w2vcli]")(command)
+
+
+def _download_dataset(name: str, dest, url, quiet) -> None:
+    """`w2v download NAME` for a DATASETS entry: fetch, check, report where it is."""
+    from w2vcli.download import DATASETS, download_dataset
+
+    path = download_dataset(DATASETS[name], Path(dest) if dest else None, url, progress=not quiet)
+    click.echo(f"{name} is at {path}")
+
+
+@download.command("text8")
+@download_options
+def download_text8_command(dest, url, quiet):
+    """text8, the C tool's demo corpus (17M words of Wikipedia, one line), from
+    http://mattmahoney.net/dc/text8.zip.
+
+    The zip must be 31,344,016 bytes, its one member text8 100,000,000 bytes with SHA-256 6e890197...51dca7;
+    text8 lands in the data folder only when all three checked out, and `w2v train --corpus text8` finds it.
+    Training reads its one line in sentences of at most 10,000 words, as gensim's Text8Corpus does, except that
+    a sentence also ends at each ~1 MiB block the line is read in (some 40 more than gensim's 1,701; README).
+    """
+    _download_dataset("text8", dest, url, quiet)
+
+
+@download.command("questions-words")
+@download_options
+def download_questions_words_command(dest, url, quiet):
+    """questions-words.txt, the Google analogy set of the word2vec distribution (19,544 questions, 14
+    sections), from the tmikolov/word2vec repository on GitHub (a commit's raw file).
+
+    Checked by size (603,955 bytes) and SHA-256 (8c29b333...5b22a36, also that of gensim's test_data copy);
+    then `w2v evaluate VECTORS --analogies questions-words` finds it.
+    """
+    _download_dataset("questions-words", dest, url, quiet)
 
 
 @main.command()
@@ -344,34 +387,103 @@ def plot_pca(vectors_path, words_csv, words_file, groups_file, out_path, method,
 
 @main.command()
 @click.argument("vectors_path", metavar="VECTORS", type=click.Path())
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@click.option("--words", "words_csv", help="Comma-separated words to show.")
+@click.option("--words-file", type=click.Path(dir_okay=False), help="File of words to show, one per line.")
+@click.option("--groups", "groups_file", type=click.Path(dir_okay=False),
+              help="YAML mapping group -> list of words: one colour per group (its words are shown too).")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
+              help="pca (linear) or tsne (non-linear: distances between clusters and cluster sizes mean "
+                   "nothing; slow beyond a few thousand words).")
+@VECTOR_OPTIONS
+def explore(vectors_path, out_path, words_csv, words_file, groups_file, method, **vector_options):
+    """Write one self-contained HTML page to look around VECTORS in a browser, offline: the words' 2-D
+    projection coloured by group, a search box, and each word's 10 nearest words (cosine, among the page's
+    words) listed when it is searched or clicked. PAGE.html#q=WORD opens with WORD searched.
+
+    Words come from --words, --words-file and --groups; by default the first 5,000 words of the file (the most
+    frequent, in most files), or all --limit N read. Unknown words are skipped with a warning; fewer than two
+    known words is an error.
+
+    \b
+    Examples:
+      w2v explore runs/toy/vectors.bin --groups corpora/toy_groups.yaml --out toy.html
+      w2v explore GoogleNews-vectors-negative300.bin.gz --limit 5000 --out news.html
+    """
+    from w2vcli.errors import W2VError
+    from w2vcli.explore import DEFAULT_WORDS, page_words, write_explore_page
+    from w2vcli.plot import read_groups, read_word_list
+
+    vectors = _load_vectors(vectors_path, **vector_options)
+    groups = read_groups(groups_file) if groups_file else None
+    requested = []
+    if words_csv is not None:
+        requested += [w.strip() for w in words_csv.split(",") if w.strip()]
+    if words_file:
+        requested += read_word_list(words_file)
+    if (words_csv is not None or words_file or groups_file) and not requested and not any((groups or {}).values()):
+        raise W2VError("the word list is empty: give words with --words, --words-file or --groups")
+    most_frequent = vector_options.get("limit") or DEFAULT_WORDS
+    words, unknown = page_words(vectors.words, requested, groups, most_frequent)
+    if unknown and not words:
+        raise W2VError(f"none of the {len(unknown)} word(s) asked for is in the vocabulary of {vectors_path}")
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        click.echo(f"Warning: skipped {len(unknown)} word(s) not in the vocabulary: {shown}", err=True)
+    size = write_explore_page(out_path, vectors.subset(words), f"{method.upper()} of {vectors_path}", groups,
+                              method)
+    click.echo(f"wrote {out_path} ({len(words):,} words, {size / 1024:,.0f} KB)")
+
+
+@main.command()
+@click.argument("vectors_path", metavar="VECTORS", type=click.Path())
 @click.option("--pairs", type=click.Path(dir_okay=False), help="Word-pair similarity file (word1 TAB word2 TAB score).")
-@click.option("--analogies", type=click.Path(dir_okay=False), help="Analogy file (`: section`, then `a b c d`).")
+@click.option("--analogies", type=click.Path(dir_okay=False),
+              help="Analogy file (`: section`, then `a b c d`), or `questions-words` for the downloaded Google set.")
+@click.option("--method", type=click.Choice(["add", "cosmul"]), default="add", show_default=True,
+              help="Analogies by 3CosAdd (gensim's most_similar) or 3CosMul (gensim's most_similar_cosmul).")
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=300000, show_default=True,
               help="Use only the first N (most frequent) words.")
+@click.option("--dummy4unknown", is_flag=True,
+              help="Keep pairs with an unknown word at similarity 0, and count such analogy questions wrong, "
+                   "instead of skipping them (gensim's dummy4unknown).")
+@click.option("--case-sensitive", is_flag=True, help="Compare words as written, not upper-cased.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @VECTOR_OPTIONS
-def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, **vector_options):
+def evaluate(vectors_path, pairs, analogies, method, restrict_vocab, dummy4unknown, case_sensitive, as_json,
+             **vector_options):
     """Score VECTORS on word-pair similarity and/or analogies, with gensim's conventions.
 
     Pairs: Spearman and Pearson correlation of cosine with the human scores, and the percentage of pairs with
-    an unknown word (skipped). Analogies: accuracy by 3CosAdd, overall and per `: section`. Words are compared
-    case-insensitively; malformed lines are skipped and counted.
+    an unknown word. Analogies: accuracy overall and per `: section`, then word2vec compute-accuracy's summary
+    (total, semantic: the first five sections, syntactic: the rest; questions seen / total). --method cosmul
+    answers b - a + c by argmax cos'(b,w)·cos'(c,w) / (cos'(a,w) + 1e-6), cos' = (1 + cos) / 2. Words are
+    compared upper-cased (the first case variant wins) unless --case-sensitive; unknown words are skipped
+    unless --dummy4unknown; malformed lines are skipped and counted.
 
     \b
-    Example:
-      w2v evaluate runs/sst/vectors.txt --pairs simlex999.txt
+    Examples:
+      w2v evaluate runs/sst/vectors.bin --pairs simlex999.txt
+      w2v download questions-words && w2v evaluate vectors.bin --analogies questions-words --method cosmul
     """
     from w2vcli.errors import ConfigError
-    from w2vcli.evaluate import evaluate_word_analogies, evaluate_word_pairs
+    from w2vcli.evaluate import (
+        compute_accuracy_summary,
+        evaluate_word_analogies,
+        evaluate_word_pairs,
+        resolve_analogies,
+    )
 
     if not pairs and not analogies:
         raise ConfigError("give --pairs FILE and/or --analogies FILE")
+    analogies_path = resolve_analogies(analogies) if analogies else None
     vectors = _load_vectors(vectors_path, **vector_options)
+    conventions = {"restrict_vocab": restrict_vocab, "dummy4unknown": dummy4unknown, "case_sensitive": case_sensitive}
     report = {}
     if pairs:
-        report["pairs"] = evaluate_word_pairs(vectors, pairs, restrict_vocab)
+        report["pairs"] = evaluate_word_pairs(vectors, pairs, **conventions)
     if analogies:
-        report["analogies"] = evaluate_word_analogies(vectors, analogies, restrict_vocab)
+        report["analogies"] = evaluate_word_analogies(vectors, analogies_path, method=method, **conventions)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -381,11 +493,14 @@ def evaluate(vectors_path, pairs, analogies, restrict_vocab, as_json, **vector_o
                    f"oov {r['oov_ratio']:.1f}%  ({r['pairs_used']} pairs used, {r['skipped_lines']} lines skipped)")
     if analogies:
         r = report["analogies"]
-        click.echo(f"analogies {analogies}: accuracy {r['accuracy']:.4f} ({r['correct']}/{r['total']}), "
+        name = {"add": "3CosAdd", "cosmul": "3CosMul"}[method]
+        click.echo(f"analogies {analogies} ({name}): accuracy {r['accuracy']:.4f} ({r['correct']}/{r['total']}), "
                    f"oov {r['oov_ratio']:.1f}%")
         for section in r["sections"]:
             counts = f"({section['correct']}/{section['total']})"
             click.echo(f"  {section['section']:<30} {section['accuracy']:.4f} {counts}")
+        for line in compute_accuracy_summary(r):
+            click.echo(line)
 
 
 @main.command("convert")

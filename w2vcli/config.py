@@ -36,6 +36,10 @@ class TrainConfig:
     lowercase: bool = option(True, "lowercase every token")
     min_count: int = option(5, "drop words that occur fewer times than this")
     max_vocab: int | None = option(None, "keep at most this many most frequent words; empty = no limit")
+    read_vocab: str | None = option(
+        None, "read the vocabulary from this `word count` file (a run's vocab.txt) instead of counting the corpus; "
+        "min_count and max_vocab still apply; empty = count"
+    )
     sample: float = option(1e-3, "subsampling threshold t for frequent words; 0 = off")
     sample_rule: Literal["mikolov", "assignment"] = option("mikolov", "subsampling formula (see docs)")
     # model
@@ -59,9 +63,15 @@ class TrainConfig:
     iterations: int | None = option(None, "SGD steps of random windows instead of epochs; empty = use epochs")
     anneal_every: int = option(20000, "with iterations: halve the learning rate every this many steps")
     seed: int = option(1, "random seed: with threads 1 (or the numpy engine), same seed, same vectors")
+    init_from: str | None = option(
+        None, "start the words this run shares with an earlier model.npz from its vectors (both matrices), new "
+        "words as usual: a warm start, not an update (that model is not changed, and the new space drifts from it: "
+        "old and new vectors are not promised to stay comparable); empty = none"
+    )
     # outputs
     checkpoint_every: int = option(5000, "save a checkpoint every this many steps (0 = only at the end)")
     save: str = option(DEFAULT_SAVE, "vector files to write, comma-separated: txt (vectors.txt), bin (vectors.bin)")
+    explore: bool = option(True, "write explore.html: the vocabulary's first 5,000 words to search in a browser")
     quiet: bool = option(False, "no progress bar")
 
     def __post_init__(self):

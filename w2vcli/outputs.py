@@ -1,4 +1,5 @@
-"""A finished run's files: the vector formats chosen by `save`, model.npz, loss.csv, loss.png and pca.png.
+"""A finished run's files: the vector formats chosen by `save`, model.npz, loss.csv, loss.png, pca.png and
+explore.html (unless config.explore is false: `--no-explore`).
 
 model.npz is the final checkpoint under a second name (a hard link: no byte is copied, and deleting the
 checkpoint when newer ones rotate it out leaves model.npz whole); where the file system cannot link, a copy.
@@ -6,12 +7,13 @@ The checkpoint holds what model.npz always held (center_vectors, outside_vectors
 (history, meta), which the readers of model.npz ignore.
 
 The PNGs are drawn by a child process, `python -m w2vcli.outputs` (start_drawing), so that matplotlib's import
-(~0.4 s, ~40 MB) is not added to the trainer's memory: it imports matplotlib, then reads from stdin the path of
-a temporary .npz holding the little it needs (the loss history, the plotted words' rows), and draws while the
-parent writes the vectors. Started while training runs, its start-up costs no wall time at all.
+(~0.4 s, ~40 MB) is not added to the trainer's memory: it imports matplotlib, then reads from stdin the path of a
+temporary .npz holding the little it needs (the loss history, the plotted words' rows), and draws while the
+parent writes the vectors and explore.html (NumPy only: the first explore.DEFAULT_WORDS rows, their neighbours).
+Started before the corpus is read, its start-up costs no wall time at all.
 
 Example: write_outputs(out, vocab, state, history, config, out / "checkpoints/step-000000075.npz") writes
-vectors.bin (save "bin"), model.npz, loss.csv, loss.png and pca.png into out.
+vectors.bin (save "bin"), model.npz, loss.csv, loss.png, pca.png and explore.html into out.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from w2vcli.errors import W2VError
 
 HISTORY_COLUMNS = ("step", "loss", "step_loss", "lr", "words")  # loss.csv; loss is the running average
 MODEL_ARRAYS = ("center_vectors", "outside_vectors", "words", "counts")  # what model.npz holds for its readers
-PICTURES = ("loss.png", "pca.png")
+PICTURES = ("loss.png", "pca.png")  # the child's, named in its errors
+EXPLORE_PAGE = "explore.html"
 COPY_CHUNK = 16 * 2**20  # bytes per read when model.npz must be copied
 STOP_SECONDS = 5  # a child asked to stop is killed after this long
 
@@ -53,10 +56,26 @@ def write_outputs(out_dir, vocab, state, history: np.ndarray, config, final_chec
         write_vectors(out_dir, vocab.words, state.center_vectors, config.vector_files)
         link_model(Path(final_checkpoint), out_dir / "model.npz")
         write_loss_csv(out_dir / "loss.csv", history)
+        write_page(out_dir, vocab.words, state.center_vectors, config)
     except BaseException:
         drawing.stop()
         raise
     drawing.wait()
+
+
+def write_page(out_dir: Path, words: list[str], vectors: np.ndarray, config) -> None:
+    """explore.html of the first explore.DEFAULT_WORDS words (the most frequent); without config.explore, none
+    (one left by an earlier run is deleted)."""
+    from w2vcli.explore import DEFAULT_WORDS, write_explore_page
+    from w2vcli.vectors import WordVectors
+
+    if not config.explore or len(words) < 2:
+        (out_dir / EXPLORE_PAGE).unlink(missing_ok=True)
+        return
+    rows = min(len(words), DEFAULT_WORDS)
+    source = out_dir / (config.vector_files or ["model.npz"])[0]
+    page = WordVectors(words[:rows], vectors[:rows], str(source))  # (rows, d)
+    write_explore_page(out_dir / EXPLORE_PAGE, page, title=f"PCA of {source}")
 
 
 def write_vectors(out_dir: Path, words: list[str], vectors: np.ndarray, names: list[str]) -> None:
@@ -122,7 +141,7 @@ class Drawing:
         self.seconds: float | None = None  # the child's wall time, from start to exit, once waited for
 
     def draw(self, out_dir: Path, vocab, state, history: np.ndarray, config) -> None:
-        """Hand the child the history and the rows of the plotted words (plot_words.default_plot_words), in a
+        """Hand the child the history and the rows of the plotted words (plot_words.default_plot_words) in a
         temporary .npz, and return at once: it draws out_dir/loss.png and out_dir/pca.png."""
         from w2vcli.plot_words import default_plot_words
 
@@ -214,7 +233,11 @@ def main() -> int:
     one `Error:` line (exit code 1). Nothing on stdin (the parent ended first): exit quietly. SIGTERM
     (Drawing.stop) leaves as an exception, so no temporary PNG is left behind."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    import w2vcli.plot  # noqa: F401 (the slow import, done while the parent still works)
+    import adjustText  # noqa: F401 (the slow imports, done while the parent still works) ...
+
+    import w2vcli.plot
+
+    w2vcli.plot.warm_up()  # ... and matplotlib's first drawing of text (its fonts)
 
     inputs = sys.stdin.readline().strip()
     if not inputs:

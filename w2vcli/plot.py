@@ -1,6 +1,6 @@
 """Pictures: the training loss curve and a labelled 2-D map of chosen words' vectors (Agg: no display needed).
 
-The map is a PCA written with NumPy's SVD (pca_2d), or scikit-learn's t-SNE (imported only when asked for).
+The map is a PCA written with NumPy's SVD, or scikit-learn's t-SNE (projection.py, without matplotlib).
 """
 from __future__ import annotations
 
@@ -13,12 +13,22 @@ import numpy as np
 from w2vcli.atomic import atomic_write
 from w2vcli.errors import W2VError
 from w2vcli.plot_words import DEFAULT_WORDS, default_plot_words  # noqa: F401 (part of plot's interface)
+from w2vcli.projection import pca_2d, project_2d  # noqa: F401 (part of plot's interface)
 
 
 def save_figure(figure, path) -> None:
     """Save a figure as PNG atomically and close it."""
     with atomic_write(path) as handle:
         figure.savefig(handle, format="png", dpi=100)
+    plt.close(figure)
+
+
+def warm_up() -> None:
+    """Draw a small figure with text in memory: matplotlib loads its fonts and renderer on the first drawing (a
+    few tenths of a second), which the drawing child does while it waits for its inputs."""
+    figure, axes = plt.subplots(figsize=(1, 1))
+    axes.text(0.5, 0.5, "w2v")
+    figure.canvas.draw()
     plt.close(figure)
 
 
@@ -34,38 +44,13 @@ def plot_loss(history: np.ndarray, path, title: str = "training loss") -> None:
     save_figure(figure, path)
 
 
-def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PCA to 2-D: (points (n, 2), explained variance ratio (2,)), equal to scikit-learn's PCA(n_components=2)
-    (tests/test_plot.py checks it, signs included). Written out with NumPy's SVD because importing scikit-learn
-    costs memory `w2v train` cannot afford within its budget (benchmarks/README.md measures it).
-
-        X_c = X - mean(X)        X_c = U S V^T (SVD)        points = X_c V[:, :2] = U[:, :2] S[:2]
-        explained variance ratio of component k = S_k^2 / Σ_j S_j^2
-    """
-    centered = vectors - vectors.mean(axis=0)  # (n, d)
-    u, s, vt = np.linalg.svd(centered, full_matrices=False)  # u (n, r), s (r,), vt (r, d)
-    signs = np.sign(vt[range(vt.shape[0]), np.argmax(np.abs(vt), axis=1)])  # scikit-learn's sign convention:
-    u, vt = u * signs, vt * signs[:, None]  # the largest entry of each component (row of V^T) is positive
-    total = np.sum(s**2)
-    ratio = s[:2] ** 2 / total if total > 0 else np.zeros(2)
-    points = u[:, :2] * s[:2]  # (n, 2)
-    if points.shape[1] < 2:  # fewer than 2 components (e.g. 2 words give 1): pad with zeros
-        points = np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
-        ratio = np.pad(ratio, (0, 2 - len(ratio)))
-    return points, ratio
-
-
-def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
-    """(points (n, 2), explained variance ratio (2,) or None): PCA (pca_2d, NumPy), or scikit-learn's t-SNE."""
-    vectors = np.asarray(vectors, dtype=np.float64)  # (n, d)
-    if method == "pca":
-        return pca_2d(vectors)
-    if method == "tsne":
-        from sklearn.manifold import TSNE
-
-        perplexity = max(1.0, min(30.0, (len(vectors) - 1) / 3))  # t-SNE needs perplexity < n
-        return TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(vectors), None
-    raise W2VError(f"unknown projection {method!r} (choose pca or tsne)")
+LABEL_LINE = {"arrowstyle": "-", "color": "0.45", "linewidth": 0.5}  # the thin line from a moved label to its point
+LABEL_SETTINGS = {  # adjustText's: a fixed number of pushing steps (not its default 1 s: the same picture each
+    "iter_lim": 100,  # time; no overlap left in the toy pictures, 0.25 s less than 300), boxes grown 20% x 40%
+    "expand": (1.2, 1.4),  # when pushed apart, pushed harder than its default (0.1, 0.2)
+    "force_text": (0.3, 0.6),
+    "prevent_crossings": False,  # its experimental line-uncrossing left labels overlapping on the toy groups
+}
 
 
 def plot_words_2d(
@@ -76,7 +61,21 @@ def plot_words_2d(
     groups: dict[str, list[str]] | None = None,
     method: str = "pca",
 ) -> None:
-    """A labelled scatter of words' vectors projected to 2-D; one colour per group when groups are given.
+    """A labelled scatter of words' vectors projected to 2-D (words_figure), written as a PNG."""
+    figure, _ = words_figure(words, vectors, title, groups, method)
+    save_figure(figure, path)
+
+
+def words_figure(
+    words: list[str],
+    vectors: np.ndarray,
+    title: str,
+    groups: dict[str, list[str]] | None = None,
+    method: str = "pca",
+):
+    """(figure, labels): a scatter of words' vectors projected to 2-D, one colour per group when groups are
+    given, each point labelled with its word. adjustText moves the labels apart until none overlaps another
+    (and off the points), drawing a thin line from a moved label to its point.
 
     words (n,), vectors (n, d). At least two words are needed (and d >= 2 for PCA).
     """
@@ -93,8 +92,6 @@ def plot_words_2d(
     for name in names:
         mask = np.array([group_of.get(w, "other") == name for w in words])
         axes.scatter(points[mask, 0], points[mask, 1], color=colours[name], label=name if groups else None, s=20)
-    for word, (x, y) in zip(words, points):
-        axes.annotate(word, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=9)
     if variance is not None:
         axes.set_xlabel(f"PC1 ({variance[0]:.1%} of variance)")
         axes.set_ylabel(f"PC2 ({variance[1]:.1%} of variance)")
@@ -105,7 +102,18 @@ def plot_words_2d(
         axes.legend(fontsize=8, loc="best")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    save_figure(figure, path)
+    labels = [axes.text(x, y, word, fontsize=9) for word, (x, y) in zip(words, points)]
+    place_labels(axes, labels, points)
+    return figure, labels
+
+
+def place_labels(axes, labels: list, points: np.ndarray) -> None:
+    """Move labels (matplotlib Text, one per point of points (n, 2)) until no two overlap, with a thin line
+    to the point from each label that moved (adjustText; called last, once the axes' limits are final)."""
+    from adjustText import adjust_text
+
+    axes.figure.canvas.draw()  # the labels' sizes in pixels are known only once drawn
+    adjust_text(labels, x=points[:, 0], y=points[:, 1], ax=axes, arrowprops=LABEL_LINE, **LABEL_SETTINGS)
 
 
 def choose_plot_words(vocab_words: list[str], requested: list[str], groups: dict | None) -> tuple[list, list]:

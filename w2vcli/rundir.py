@@ -4,9 +4,10 @@ run fails before training starts, and the names of what it receives.
 OUT/
   checkpoints/step-000001000.npz ...   the last few checkpoints (checkpoint.py)
   .encoded-PID/                        the fast engine's encoded corpus while process PID trains (encoded.py)
+  vocab.txt                            the vocabulary, `word count` lines, written before training (train.py)
   vectors.bin vectors.txt              the vector files chosen by save (config.py), written when the run ends
   model.npz                            the final checkpoint under a second name (a hard link, outputs.py)
-  config.yaml loss.csv loss.png pca.png
+  config.yaml loss.csv loss.png pca.png explore.html
 """
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from pathlib import Path
 from w2vcli.encoded import remove_stale
 from w2vcli.errors import W2VError
 
-OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "model.npz", "config.yaml", "loss.csv", "loss.png", "pca.png")  # all
+OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "model.npz", "vocab.txt", "config.yaml", "loss.csv", "loss.png",
+                "pca.png", "explore.html")  # all
 ENCODED_PREFIX = ".encoded-"  # OUT/.encoded-PID/: the fast engine's encoded corpus while it trains
 
 
 def output_names(config) -> list[str]:
     """The files a run with this config writes into OUT: the vector files chosen by save, then the others."""
-    return [*config.vector_files, *(name for name in OUTPUT_NAMES if not name.startswith("vectors."))]
+    skipped = set() if config.explore else {"explore.html"}  # --no-explore
+    return [*config.vector_files, *(name for name in OUTPUT_NAMES
+                                    if not name.startswith("vectors.") and name not in skipped)]
 
 
 def default_out_dir() -> Path:
@@ -59,18 +63,24 @@ class Setup:
 
 @contextmanager
 def removed_on_failure(out_dir: Path):
-    """Until setup.done is set, a failure removes what this run created: out_dir itself, or its checkpoints/."""
+    """Until setup.done is set, a failure removes what this run created: out_dir itself, or its checkpoints/ and
+    the outputs it wrote (vocab.txt) that were not there before."""
     setup = Setup()
     created_out, created_checkpoints = not out_dir.exists(), not (out_dir / "checkpoints").exists()
+    absent = [name for name in OUTPUT_NAMES if not (out_dir / name).exists()]
     try:
         yield setup
     except BaseException:
         if not setup.done:
             if created_out:
                 shutil.rmtree(out_dir, ignore_errors=True)
-            elif created_checkpoints:
-                with suppress(OSError):
-                    (out_dir / "checkpoints").rmdir()  # only when still empty
+            else:
+                for name in absent:
+                    with suppress(OSError):
+                        (out_dir / name).unlink(missing_ok=True)
+                if created_checkpoints:
+                    with suppress(OSError):
+                        (out_dir / "checkpoints").rmdir()  # only when still empty
         raise
 
 

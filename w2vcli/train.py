@@ -1,8 +1,10 @@
 """`w2v train` as a library call, in the order it happens: corpus → vocabulary → encoding → engine → the loop,
 with its checkpoints → output files.
 
-OUT receives the vector files chosen by save (vectors.bin, vectors.txt), model.npz (the final checkpoint, linked),
-config.yaml, loss.csv, loss.png, pca.png and checkpoints/, every file written atomically (outputs.py).
+OUT receives vocab.txt (the vocabulary, written before training as word2vec's -save-vocab does), the vector files
+chosen by save (vectors.bin, vectors.txt), model.npz (the final checkpoint, linked), config.yaml, loss.csv,
+loss.png, pca.png and checkpoints/, every file written atomically (outputs.py).
+read_vocab takes the vocabulary from a file instead of counting; init_from starts from an earlier model's vectors.
 Beside it: signals.py (how a run stops), preflight.py (will it fit in memory and on disk), rundir.py (the
 folder OUT), checkpoint.py (saving and resuming).
 """
@@ -18,7 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from w2vcli.atomic import write_text_atomic
-from w2vcli.checkpoint import Checkpoint, checkpoint_to_resume, save_checkpoint, vocab_fingerprint
+from w2vcli.checkpoint import (
+    Checkpoint,
+    InitModel,
+    checkpoint_to_resume,
+    load_init_model,
+    save_checkpoint,
+    vocab_fingerprint,
+)
 from w2vcli.config import TrainConfig, config_to_yaml
 from w2vcli.corpus import Corpus, resolve_corpus
 from w2vcli.encoded import EncodedCorpus, EncodedFile, file_bytes
@@ -29,7 +38,9 @@ from w2vcli.preflight import check_disk, check_memory
 from w2vcli.rundir import check_out_dir, create_out_dir, default_out_dir, new_encoded_folder, removed_on_failure
 from w2vcli.scan import count_corpus, encode_blocks_fast, load_kernels
 from w2vcli.signals import interrupted, stop_signals, terminate_raises
-from w2vcli.vocab import Vocab
+from w2vcli.vocab import Vocab, read_vocab_file, vocab_text
+
+VOCAB_FILE = "vocab.txt"  # OUT/vocab.txt: the run's vocabulary, `word count` lines (vocab.vocab_text)
 
 
 @dataclass
@@ -46,7 +57,9 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
     """Train word vectors as config says and write every output into out_dir; see the module docstring.
 
     resume=True continues the run in out_dir from its newest checkpoint; a Checkpoint continues from that one,
-    already loaded (checkpoint.resume_config loads it for the CLI); False or None start a new run.
+    already loaded (checkpoint.resume_config loads it for the CLI); False or None start a new run. A resumed
+    run's vectors come from its checkpoint (init_from is not read again); with read_vocab it reads its own
+    OUT/vocab.txt, the vocabulary it was trained with.
     Outside the training loop SIGTERM is an exception like Ctrl-C (so the encoded corpus is deleted), and a
     failure before training removes what this run created in out_dir; in the loop, SIGINT/SIGTERM save a
     checkpoint and stop (signals.py).
@@ -56,28 +69,34 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
     with terminate_raises() as stop_hint:
         check_out_dir(out_dir, resume=bool(resume))
         resumed = checkpoint_to_resume(out_dir) if resume is True else resume or None
-        load_kernels()
-        clock.lap("start")
-        corpus, vocab = load_corpus(config, log)
-        clock.lap("count")
-        check_memory(config, vocab, log)
-        find_engine(config)  # a missing dependency fails now, not after encoding
-        fingerprint = vocab_fingerprint(vocab)
-        if resumed is not None and resumed.meta["vocab_fingerprint"] != fingerprint:
-            raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
-        with removed_on_failure(out_dir) as setup:
-            create_out_dir(out_dir)
-            with encode_corpus(config, corpus, vocab, out_dir, log) as encoded:
-                clock.lap("encode")
-                engine = make_engine(config, vocab, encoded)
-                setup.done = True
-                drawing = start_drawing()  # the child drawing the PNGs imports matplotlib while training runs
-                try:
-                    state, history, final = train_loop(config, engine, resumed, vocab, fingerprint, out_dir, log)
-                except BaseException:
-                    drawing.stop()
-                    raise
-                del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes its files)
+        # The child drawing the PNGs imports matplotlib (~0.7 s of a core) while this process counts and encodes
+        # on one core: later, it would take that core from the training threads.
+        drawing = start_drawing()
+        try:
+            load_kernels()
+            clock.lap("start")
+            corpus, vocab = load_corpus(config, log, resumed_in=out_dir if resumed is not None else None)
+            clock.lap("count")
+            check_memory(config, vocab, log)
+            find_engine(config)  # a missing dependency fails now, not after encoding
+            fingerprint = vocab_fingerprint(vocab)
+            if resumed is not None and resumed.meta["vocab_fingerprint"] != fingerprint:
+                raise W2VError("the corpus differs from the one the checkpoint was trained on: cannot resume")
+            initial = load_init_model(config.init_from, config.dim) if config.init_from and resumed is None else None
+            with removed_on_failure(out_dir) as setup:
+                create_out_dir(out_dir)
+                write_text_atomic(out_dir / VOCAB_FILE, vocab_text(vocab))  # before training, as word2vec's
+                with encode_corpus(config, corpus, vocab, out_dir, log) as encoded:
+                    clock.lap("encode")
+                    engine = make_engine(config, vocab, encoded)
+                    setup.done = True
+                    fresh = None if resumed is not None else new_state(config, engine, vocab, initial, log)
+                    del initial  # the earlier model's matrices are not held while training
+                    state, history, final = train_loop(config, engine, resumed, vocab, fingerprint, out_dir, log, fresh)
+                    del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes it)
+        except BaseException:
+            drawing.stop()
+            raise
         seconds = clock.lap("train")
         stop_hint.append(f" while writing the outputs; the final checkpoint is saved: `w2v train --out {out_dir} "
                          "--resume` writes them")
@@ -101,10 +120,13 @@ class _PhaseClock:
         return self.phases[name]
 
 
-def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
+def load_corpus(config: TrainConfig, log=print, resumed_in: Path | None = None) -> tuple[Corpus, Vocab]:
     """The corpus and its vocabulary (a first pass over the text, counting; the text is never held in memory):
-    Vocab.build's result, counted by compiled kernels (scan.py)."""
+    Vocab.build's result, counted by compiled kernels (scan.py). With read_vocab the corpus is not counted: the
+    vocabulary is the file's (vocab.read_vocab_file), or for a run resumed in resumed_in, its own vocab.txt."""
     corpus = Corpus(resolve_corpus(config.corpus), config.format, config.lowercase)
+    if config.read_vocab:
+        return corpus, read_vocab(config, corpus, log, resumed_in)
     vocab = count_corpus(corpus, config.min_count, config.max_vocab)
     log(
         f"corpus {corpus.path}: {vocab.corpus_tokens:,} tokens, {vocab.corpus_types:,} types; "
@@ -116,12 +138,28 @@ def load_corpus(config: TrainConfig, log=print) -> tuple[Corpus, Vocab]:
     return corpus, vocab
 
 
+def read_vocab(config: TrainConfig, corpus: Corpus, log=print, resumed_in: Path | None = None) -> Vocab:
+    """The vocabulary of config.read_vocab (or of resumed_in/vocab.txt), min_count and max_vocab applied."""
+    path = Path(config.read_vocab) if resumed_in is None else resumed_in / VOCAB_FILE
+    if resumed_in is not None and not path.is_file():
+        raise W2VError(f"{path} is missing: a run trained with --read-vocab resumes with the vocabulary it saved "
+                       "there; put it back to resume")
+    vocab = read_vocab_file(path, config.min_count, config.max_vocab)
+    log(f"vocabulary {len(vocab):,} words read from {path} (of its {vocab.corpus_types:,}; min_count "
+        f"{config.min_count}), {vocab.total:,} tokens by its counts; corpus {corpus.path} not counted")
+    return vocab
+
+
 def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Path, log=print):
     """The corpus as word indices (a second pass over the text): in memory for the NumPy engine; for the fast
     engine in files in OUT/.encoded-PID/ (4 bytes a token, 8 a sentence), read back a chunk at a time and deleted
     when the run ends, so memory stays flat however large the corpus. Folders of killed runs are deleted first.
-    The blocks of encoded.encode_blocks, encoded by compiled kernels (scan.py)."""
+    The blocks of encoded.encode_blocks, encoded by compiled kernels (scan.py). With read_vocab, a word of the
+    vocabulary that the encoded corpus never holds is an error (its vectors would never be trained)."""
     blocks = encode_blocks_fast(corpus, vocab.words)
+    occurrences = np.zeros(len(vocab), np.int64) if config.read_vocab else None  # (V,) in the encoded corpus
+    if occurrences is not None:
+        blocks = _tallied(blocks, occurrences)
     if config.engine == "fast":
         folder = new_encoded_folder(out_dir)
         check_disk(config, vocab, out_dir)
@@ -139,6 +177,8 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
             disk = file_bytes(encoded.num_tokens, encoded.num_sentences) / 2**20
             log(f"encoded {encoded.num_sentences:,} sentences into {encoded.folder} ({disk:,.1f} MB, read a chunk "
                 "at a time, deleted at the end)")
+        if occurrences is not None:
+            check_occurs(occurrences, vocab, config, corpus)
         if encoded.longest_sentence < 2:
             raise W2VError(
                 f"corpus {corpus.path}: no sentence has two in-vocabulary words, so no window has a context word "
@@ -150,16 +190,34 @@ def encode_corpus(config: TrainConfig, corpus: Corpus, vocab: Vocab, out_dir: Pa
     return encoded
 
 
+def _tallied(blocks, occurrences: np.ndarray):
+    """The blocks of encode_blocks, passed on unchanged, each token counted into occurrences (V,)."""
+    for tokens, lengths in blocks:
+        occurrences += np.bincount(tokens, minlength=len(occurrences))
+        yield tokens, lengths
+
+
+def check_occurs(occurrences: np.ndarray, vocab: Vocab, config: TrainConfig, corpus: Corpus) -> None:
+    """Refuse a read vocabulary with words that never occur in the encoded corpus: word2vec would keep their
+    random vectors untrained, a sign that the file belongs to another corpus (or other --lowercase)."""
+    absent = np.flatnonzero(occurrences == 0)  # (A,) indices of words never seen
+    if len(absent):
+        examples = ", ".join(repr(vocab.words[i]) for i in absent[:3])
+        some = f"{len(absent):,} words of --read-vocab {config.read_vocab} never occur" if len(absent) > 1 else (
+            f"a word of --read-vocab {config.read_vocab} never occurs")
+        raise W2VError(f"{some} in the corpus {corpus.path} (e.g. {examples}): give the vocabulary of this corpus")
+
+
 def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab: Vocab, fingerprint: str,
-               out_dir: Path, log):
-    """The training loop from a new state, or from resumed's, under stop_signals; a checkpoint every
-    checkpoint_every steps, at a stop and at the end (that one with the vocabulary: it is
-    model.npz too). Returns (state, history, the final checkpoint's path)."""
+               out_dir: Path, log, fresh: TrainState | None = None):
+    """The training loop from a new state (fresh, or the engine's init_state), or from resumed's, under
+    stop_signals; a checkpoint every checkpoint_every steps, at a stop and at the end (that one with the
+    vocabulary: it is model.npz too). Returns (state, history, the final checkpoint's path)."""
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
         log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
     else:
-        state, history = engine.init_state(config.seed), []
+        state, history = (engine.init_state(config.seed) if fresh is None else fresh), []
     write_text_atomic(out_dir / "config.yaml", config_to_yaml(config))
     config_dict = dataclasses.asdict(config)
 
@@ -175,6 +233,29 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
     if stop.signal is not None:  # it came after the loop's last look
         raise interrupted(state.step, path, out_dir, stop.signal)
     return state, history, path
+
+
+def new_state(config: TrainConfig, engine: Engine, vocab: Vocab, initial: InitModel | None, log=print) -> TrainState:
+    """A new run's state at step 0: the engine's init_state (word2vec's), then with initial (--init-from) the rows
+    of the words both vocabularies hold copied from it (start_from)."""
+    state = engine.init_state(config.seed)
+    if initial is not None:
+        shared = start_from(state, initial, vocab)
+        log(f"init-from {config.init_from}: {shared:,} of {len(vocab):,} words start from its vectors")
+    return state
+
+
+def start_from(state: TrainState, initial: InitModel, vocab: Vocab) -> int:
+    """Copy initial's rows of both matrices into state's for the words both vocabularies hold (in the state's
+    dtype: exact from float32 to either engine, rounded from float64 to float32); the other rows keep their
+    usual initialisation. Returns how many words were copied."""
+    rows = {word: i for i, word in enumerate(initial.words)}
+    shared = [(i, rows[word]) for i, word in enumerate(vocab.words) if word in rows]
+    new = np.array([i for i, _ in shared], dtype=np.int64)  # (S,) rows in this run
+    old = np.array([j for _, j in shared], dtype=np.int64)  # (S,) their rows in initial
+    state.center_vectors[new] = initial.center_vectors[old]  # (S, d)
+    state.outside_vectors[new] = initial.outside_vectors[old]  # (S, d)
+    return len(shared)
 
 
 def run_steps(engine: Engine, state: TrainState, history: list, config, checkpoint, stop, out_dir) -> None:

@@ -1,4 +1,5 @@
-"""The word2vec binary format's records, found and copied compiled (numba): no Python per record.
+"""Compiled loops of the vector readers (numba): the word2vec binary format's records, found and copied with no
+Python per record (scan_records), and the top k of each row of a score matrix (top_k_rows).
 
 vector_formats.py reads the file a block at a time into `buf` and calls scan_records on it. A record: white space
 skipped (`\\n \\r \\t` and space: the C tool's newline after the previous vector), the word's bytes up to a space,
@@ -46,3 +47,26 @@ def scan_records(buf, at, end, out, row, max_row, words, word_ends, max_word):
         at = space + 1 + record
         n += 1
     return n, at, written, FULL
+
+
+@njit(cache=True, nogil=True)
+def top_k_rows(scores, k, rows, values):
+    """For each row i of scores (b, n): the indices of its k largest values, largest first, equal values in
+    index order (np.argsort(-scores[i], kind="stable")[:k]), into rows[i] and their values into values[i]. One
+    pass: each value is compared with the k-th best so far and inserted into the k kept when larger. NaNs are
+    never kept (the caller sorts a row holding one itself)."""
+    for i in range(scores.shape[0]):
+        kept = 0
+        for j in range(scores.shape[1]):
+            v = scores[i, j]
+            if kept == k and not v > values[i, k - 1]:  # not better than the k-th best (equal: it came later)
+                continue
+            t = kept if kept < k else k - 1  # where v goes: after every kept value >= v
+            while t > 0 and values[i, t - 1] < v:
+                values[i, t] = values[i, t - 1]
+                rows[i, t] = rows[i, t - 1]
+                t -= 1
+            values[i, t] = v
+            rows[i, t] = j
+            if kept < k:
+                kept += 1

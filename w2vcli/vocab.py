@@ -4,6 +4,9 @@ UNK policy (as word2vec and gensim): words below --min-count, or beyond --max-vo
 training stream; there is no UNK token and no vector for them. Words are sorted by count, most frequent first;
 ties keep the order of first appearance in the corpus. Encoding the corpus with the vocabulary's word index
 (word2ind) is w2vcli/encoded.py's.
+
+The vocabulary file (OUT/vocab.txt, `w2v train --read-vocab`) is word2vec's -save-vocab layout: one `word count`
+line a word, most frequent first (vocab_text writes it, read_vocab_file reads it back).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -83,6 +87,64 @@ class Vocab:
         words = [w for w, _ in kept]
         counts = np.array([c for _, c in kept], dtype=np.int64)
         return cls(words, counts, corpus_tokens, len(counter), pruned_types, corpus_sentences)
+
+
+def vocab_text(vocab: Vocab) -> str:
+    """The vocabulary as word2vec's -save-vocab writes it: `word count` a line, most frequent first.
+
+    >>> vocab_text(Vocab(["the", "cat"], np.array([3, 1]), 4, 2))
+    'the 3\\ncat 1\\n'
+    """
+    return "".join(f"{word} {count}\n" for word, count in zip(vocab.words, vocab.counts.tolist()))
+
+
+def read_vocab_file(path, min_count: int = 5, max_vocab: int | None = None) -> Vocab:
+    """The vocabulary of a `word count` file (vocab_text's layout), as word2vec's ReadVocab takes it: sorted by
+    count, most frequent first (stable: a file written by vocab_text keeps its order, ties keep the file's order),
+    words below min_count dropped, then the max_vocab most frequent kept (word2vec has no max-vocab; this is
+    Vocab.build's rule). Unlike word2vec, a malformed line, a count below 1 or a word listed twice is an error.
+
+    The corpus is not counted: corpus_tokens is the sum of the file's counts, corpus_types its number of words,
+    and corpus_sentences the kept words' total (an upper bound on the sentences encoded: each holds one at least).
+    """
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise W2VError(f"vocabulary file {path} does not exist") from None
+    except IsADirectoryError:
+        raise W2VError(f"vocabulary file {path} is a folder, not a file") from None
+    except OSError as err:
+        raise W2VError(f"vocabulary file {path} cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise W2VError(f"vocabulary file {path} is not UTF-8 text (byte {err.start})") from None
+    lines = text.split("\n")  # not splitlines(): it also breaks at \x1c-\x1e, \x85, ...
+    if lines[-1] == "":
+        lines.pop()
+    first_line: dict[str, int] = {}  # word -> its line number
+    counts = []
+    for number, line in enumerate(lines, start=1):
+        fields = line.split()
+        if len(fields) != 2 or not (fields[1].isascii() and fields[1].isdigit()) or int(fields[1]) < 1:
+            raise W2VError(f"vocabulary file {path} line {number}: expected `word count` (a word, a space and a "
+                           f"whole number of 1 or more), got {line[:80]!r}")
+        word = fields[0]
+        if word in first_line:
+            raise W2VError(f"vocabulary file {path} line {number}: {word!r} is listed twice (first on line "
+                           f"{first_line[word]})")
+        first_line[word] = number
+        counts.append(int(fields[1]))
+    if not counts:
+        raise W2VError(f"vocabulary file {path} holds no words")
+    words = list(first_line)
+    all_counts = np.array(counts, dtype=np.int64)  # (T,) in the file's order
+    ranked = np.argsort(-all_counts, kind="stable")  # (T,) most frequent first, ties in the file's order
+    kept = ranked[all_counts[ranked] >= min_count][: max_vocab or None]
+    if len(kept) == 0:
+        top = ranked[0]
+        raise W2VError(f"no word of vocabulary file {path} has a count of at least {min_count} (--min-count); the "
+                       f"most frequent, {words[top]!r}, has {all_counts[top]}: lower --min-count")
+    kept_counts = all_counts[kept]
+    return Vocab([words[i] for i in kept], kept_counts, int(all_counts.sum()), len(words), 0, int(kept_counts.sum()))
 
 
 def every_word_dropped(max_vocab: int) -> W2VError:
