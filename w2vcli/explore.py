@@ -38,10 +38,11 @@ def page_words(vocab_words: list[str], requested: list[str], groups: dict | None
     return [w for w in wanted if w in known], [w for w in wanted if w not in known]
 
 
-def page_neighbours(vectors, topn: int = NEIGHBOURS, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+def page_neighbours(vectors, topn: int = NEIGHBOURS, block: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """(rows (n, k), cosines (n, k)) of every word's k = min(topn, n - 1) nearest other words by cosine, nearest
     first, ties in row order: what vectors.nearest([i], topn) (most_similar) gives for each row i of a
-    WordVectors, computed `block` queries at a time as one matrix product (n dot products per word)."""
+    WordVectors, computed `block` queries at a time as one matrix product (n dot products per word; 2.5 MB
+    of scores at 5,000 words: the trainer writes the page with its vectors still in memory)."""
     from w2vcli.vector_kernels import top_k_rows
     from w2vcli.vectors import _top_in_order
 

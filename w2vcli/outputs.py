@@ -233,6 +233,7 @@ def main() -> int:
     one `Error:` line (exit code 1). Nothing on stdin (the parent ended first): exit quietly. SIGTERM
     (Drawing.stop) leaves as an exception, so no temporary PNG is left behind."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    os.nice(10)  # background work: where it shares a core with the parent's corpus passes, they go first
     import adjustText  # noqa: F401 (the slow imports, done while the parent still works) ...
 
     import w2vcli.plot
