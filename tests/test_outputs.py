@@ -54,6 +54,8 @@ def final_checkpoint(folder, vocab, state, history):
 class NoDrawing:
     """Stands in for the drawing child where a test is not about the PNGs (a child takes ~1 s to start)."""
 
+    inputs = None  # nothing handed over yet
+
     def draw(self, out_dir, vocab, state, history, config):
         pass
 

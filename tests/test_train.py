@@ -693,3 +693,26 @@ def test_the_disk_check_counts_what_a_resumed_run_already_has_on_disk(tmp_path, 
     train(fast_quiet_config(corpus, epochs=2, **options), out, resume=True, log=silent)
     with pytest.raises(W2VError, match="need about"):
         train(fast_quiet_config(corpus, **options), tmp_path / "new", log=silent)
+
+
+def test_the_pngs_are_handed_to_the_child_before_the_final_checkpoint(tmp_path, monkeypatch):
+    """The child draws while the final checkpoint is written: its inputs go first, once, with the final history."""
+    corpus = write_toy_corpus(tmp_path, sentences=300)
+    events = []
+    real_draw, real_save = outputs_module.Drawing.draw, train_module.save_checkpoint
+
+    def draw(self, out_dir, vocab, state, history, config):
+        events.append(("draw", len(history)))
+        return real_draw(self, out_dir, vocab, state, history, config)
+
+    def save(folder, state, history, config, fingerprint, vocab=None):
+        events.append(("final" if vocab is not None else "checkpoint", len(history)))
+        return real_save(folder, state, history, config, fingerprint, vocab)
+
+    monkeypatch.setattr(outputs_module.Drawing, "draw", draw)
+    monkeypatch.setattr(train_module, "save_checkpoint", save)
+    result = train(quiet_config(corpus, engine="fast", lr=None, threads=1, epochs=2), tmp_path / "out", log=silent)
+    rows = len(result.history)
+    assert events[-2:] == [("draw", rows), ("final", rows)]
+    assert [name for name, _ in events].count("draw") == 1
+    assert (tmp_path / "out" / "pca.png").is_file() and (tmp_path / "out" / "loss.png").is_file()

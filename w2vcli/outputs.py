@@ -52,7 +52,8 @@ def write_outputs(out_dir, vocab, state, history: np.ndarray, config, final_chec
     out_dir = Path(out_dir)
     drawing = drawing or start_drawing()
     try:
-        drawing.draw(out_dir, vocab, state, history, config)  # first: it draws while the vectors are written
+        if drawing.inputs is None:  # not handed over yet (train.py hands them over before the final checkpoint)
+            drawing.draw(out_dir, vocab, state, history, config)  # first: it draws while the vectors are written
         write_vectors(out_dir, vocab.words, state.center_vectors, config.vector_files)
         link_model(Path(final_checkpoint), out_dir / "model.npz")
         write_loss_csv(out_dir / "loss.csv", history)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -92,7 +93,9 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
                     setup.done = True
                     fresh = None if resumed is not None else new_state(config, engine, vocab, initial, log)
                     del initial  # the earlier model's matrices are not held while training
-                    state, history, final = train_loop(config, engine, resumed, vocab, fingerprint, out_dir, log, fresh)
+                    draw = functools.partial(drawing.draw, out_dir, vocab, config=config)  # the PNGs are drawn
+                    state, history, final = train_loop(config, engine, resumed, vocab, fingerprint, out_dir, log, fresh,
+                                                       draw)  # ... while the final checkpoint is written
                     del engine, encoded  # the corpus is not needed for the outputs (leaving the block deletes it)
         except BaseException:
             drawing.stop()
@@ -209,10 +212,12 @@ def check_occurs(occurrences: np.ndarray, vocab: Vocab, config: TrainConfig, cor
 
 
 def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, vocab: Vocab, fingerprint: str,
-               out_dir: Path, log, fresh: TrainState | None = None):
+               out_dir: Path, log, fresh: TrainState | None = None, trained=None):
     """The training loop from a new state (fresh, or the engine's init_state), or from resumed's, under
     stop_signals; a checkpoint every checkpoint_every steps, at a stop and at the end (that one with the
-    vocabulary: it is model.npz too). Returns (state, history, the final checkpoint's path)."""
+    vocabulary: it is model.npz too). trained(state, history (n, 5)), when given, is called once the last step
+    is done and no stop came, before the final checkpoint is written. Returns (state, history, the final
+    checkpoint's path)."""
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
         log(f"resuming {out_dir} at step {state.step:,} of {engine.total_steps:,}")
@@ -229,6 +234,8 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
 
     with stop_signals() as stop:
         run_steps(engine, state, history, config, checkpoint, stop, out_dir)
+    if trained is not None and stop.signal is None:
+        trained(state, _history_array(history))
     path = checkpoint(final=True)
     if stop.signal is not None:  # it came after the loop's last look
         raise interrupted(state.step, path, out_dir, stop.signal)
