@@ -47,9 +47,6 @@ FIRST_WORDS = 1 << 16  # room in fresh tables; they double as needed
 FIRST_PAIRS = 1 << 18
 SPACE = 32
 _LOW32 = 0xFFFFFFFF
-_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
-_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
 
 
 def empty_counts(limit: int = -1) -> tuple[Table, np.ndarray, np.ndarray]:
@@ -78,13 +75,7 @@ def new_pairs(num_slots):
 @njit(**INLINE)
 def _pair_home(key, mask):
     """The slot where key's probing starts (murmur3's fmix64 of key, masked)."""
-    h = np.uint64(key)
-    h ^= h >> _S33
-    h *= _MIX1
-    h ^= h >> _S33
-    h *= _MIX2
-    h ^= h >> _S33
-    return np.int64(h & np.uint64(mask))
+    return np.int64(sk.fmix64(np.uint64(key)) & np.uint64(mask))
 
 
 @njit(**INLINE)
@@ -131,7 +122,7 @@ def count_pairs_chunk(chunk, rules, limit, table, pairs, stats):
     buf = chunk.buf
     lower = sk.LOWERED if rules.lowercase else sk.AS_IS
     reading, batch = sk._reader(chunk, rules)
-    starts, stops, word_hashes, keys, keys2, flags = batch
+    flags = batch[5]
     slots, hashes, offsets, arena = table
     num_words, num_pairs = stats[TYPES], stats[PAIRS]
     pair_keys, homes = np.empty(sk.BATCH, np.int64), np.empty(sk.BATCH, np.int64)  # (BATCH,) -1: no pair
@@ -140,16 +131,10 @@ def count_pairs_chunk(chunk, rules, limit, table, pairs, stats):
         n = sk._fill(chunk, rules, reading, batch)
         if n == 0:
             continue
-        # room for n new words and pairs first: no array grows within the batch
-        if offsets[num_words] + stops[n - 1] - starts[0] > len(arena):
-            arena = sk._grown(arena, offsets[num_words] + stops[n - 1] - starts[0])
-        if num_words + n + 2 > len(hashes):
-            hashes, offsets = sk._grown(hashes, num_words + n + 2), sk._grown(offsets, num_words + n + 2)
-        while num_words + n > MAX_LOAD * len(slots):
-            slots = sk._resized(slots, hashes, 2 * len(slots))
+        table = sk.with_room(table, num_words, batch, n)  # room for n new words and pairs first
+        slots, hashes, offsets, arena = table
         while num_pairs + n > MAX_LOAD * len(pairs):
             pairs = _pairs_resized(pairs, 2 * len(pairs))
-        table = Table(slots, hashes, offsets, arena)
         mask = len(pairs) - 1
         sk._prefetch_first(table, batch, n)
         begin = 0
@@ -164,14 +149,9 @@ def count_pairs_chunk(chunk, rules, limit, table, pairs, stats):
                 slot, word, byte_map = sk._find_in_batch(table, buf, batch, i, n, lower)
                 if word >= 0:
                     slots[slot, 3] += 1
-                else:  # a new word: its bytes to the arena, its slot (as count_chunk)
-                    p, stop, h = starts[i], stops[i], word_hashes[i]
-                    word, first = num_words, offsets[num_words]
-                    for k in range(stop - p):
-                        arena[first + k] = byte_map[buf[p + k]]
-                    hashes[word], offsets[word + 1] = h, first + stop - p
-                    slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
-                        (np.int64(h >> _S33) << 32) | word, keys[i], keys2[i], 1)
+                else:
+                    word = num_words
+                    sk.add_word(table, buf, batch, i, slot, word, byte_map)
                     num_words += 1
                 pair_keys[i] = -1 if previous < 0 else (previous << 32) | word
                 previous = -1 if flags[i] & ENDS_SENTENCE else word
@@ -235,12 +215,7 @@ def _prune(table, num_words, pairs, num_pairs, limit, stats):
             byte += end - first
             kept += 1
     offsets[kept] = byte
-    slots[:] = -1
-    for word in range(kept):
-        _, h, key, key2 = sk._word_bytes(arena, offsets[word], offsets[word + 1])
-        slot = sk._empty_slot(slots, h)
-        slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
-            (np.int64(h >> _S33) << 32) | word, key, key2, counts[word])
+    sk.refill_slots(table, kept, counts)
     held_keys, held_counts = np.empty(num_pairs, np.int64), np.empty(num_pairs, np.int64)
     kept_pairs = 0
     for slot in range(len(pairs)):

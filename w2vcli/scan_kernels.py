@@ -121,14 +121,20 @@ def is_plain(buf64):
 
 
 @njit(**INLINE)
-def _finish(h, first, second, length):
-    """(hash, key, key2) of a word from its running hash, its first two 8-byte pieces and its length."""
-    h ^= np.uint64(length)
-    h ^= h >> _S33  # murmur3's fmix64
+def fmix64(h):
+    """murmur3's fmix64: every bit of h (uint64) moves every bit of the result."""
+    h ^= h >> _S33
     h *= _MIX1
     h ^= h >> _S33
     h *= _MIX2
     h ^= h >> _S33
+    return h
+
+
+@njit(**INLINE)
+def _finish(h, first, second, length):
+    """(hash, key, key2) of a word from its running hash, its first two 8-byte pieces and its length."""
+    h = fmix64(h ^ np.uint64(length))
     key = np.int64((first & _LOW56) | (np.uint64(min(length, 255)) << _S56))
     return h, key, np.int64((first >> _S56) | (second << _S8))
 
@@ -359,34 +365,22 @@ def count_chunk(chunk, rules, limit, table, stats):
     buf = chunk.buf
     lower = LOWERED if rules.lowercase else AS_IS
     reading, batch = _reader(chunk, rules)
-    starts, stops, word_hashes, keys, keys2, flags = batch
+    flags = batch[5]
     slots, hashes, offsets, arena = table
     num_words = stats[TYPES]
     while not reading[DONE]:
         n = _fill(chunk, rules, reading, batch)
         if n == 0:
             continue
-        # room for n new words first: no array grows within the batch
-        if offsets[num_words] + stops[n - 1] - starts[0] > len(arena):
-            arena = _grown(arena, offsets[num_words] + stops[n - 1] - starts[0])
-        if num_words + n + 2 > len(hashes):
-            hashes, offsets = _grown(hashes, num_words + n + 2), _grown(offsets, num_words + n + 2)
-        while num_words + n > MAX_LOAD * len(slots):
-            slots = _resized(slots, hashes, 2 * len(slots))
-        table = Table(slots, hashes, offsets, arena)
+        table = with_room(table, num_words, batch, n)
+        slots, hashes, offsets, arena = table
         _prefetch_first(table, batch, n)
         for i in range(n):
             slot, word, byte_map = _find_in_batch(table, buf, batch, i, n, lower)
             if word >= 0:
                 slots[slot, 3] += 1
-            else:  # a new word: its bytes to the arena, its slot
-                p, stop, h = starts[i], stops[i], word_hashes[i]
-                word, first = num_words, offsets[num_words]
-                for k in range(stop - p):
-                    arena[first + k] = byte_map[buf[p + k]]
-                hashes[word], offsets[word + 1] = h, first + stop - p
-                slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
-                    (np.int64(h >> _S33) << 32) | word, keys[i], keys2[i], 1)
+            else:
+                add_word(table, buf, batch, i, slot, num_words, byte_map)
                 num_words += 1
             if flags[i] & ENDS_SENTENCE:
                 stats[SENTENCES] += 1
@@ -429,13 +423,55 @@ def _prune(table, num_words, limit, stats):
         stats[PRUNED] += num_words - kept
         stats[MIN_REDUCE] += 1
         num_words = kept
+    refill_slots(table, num_words, counts)
+    return num_words
+
+
+@njit(**INLINE)
+def refill_slots(table, num_words, counts):
+    """Empty table's slots and put words 0..num_words-1 back (their bytes in the arena), with counts (num_words,)."""
+    slots, offsets, arena = table.slots, table.offsets, table.arena
     slots[:] = -1
     for word in range(num_words):
         _, h, key, key2 = _word_bytes(arena, offsets[word], offsets[word + 1])
         slot = _empty_slot(slots, h)
-        slots[slot, 0], slots[slot, 1], slots[slot, 2], slots[slot, 3] = (
-            (np.int64(h >> _S33) << 32) | word, key, key2, counts[word])
-    return num_words
+        claim_slot(slots, slot, h, word, key, key2)
+        slots[slot, 3] = counts[word]
+
+
+@njit(**INLINE)
+def claim_slot(slots, slot, h, word, key, key2):
+    """Give slot to word (hash h, keys key and key2): its tag | index and its keys, as _find compares them."""
+    slots[slot, 0], slots[slot, 1], slots[slot, 2] = (np.int64(h >> _S33) << 32) | word, key, key2
+
+
+@njit(**INLINE)
+def with_room(table, num_words, batch, n):
+    """table (of num_words words) with room for the batch's n words as new ones, its arrays new ones where they
+    grew: no array grows within the batch."""
+    slots, hashes, offsets, arena = table
+    starts, stops = batch[0], batch[1]
+    if offsets[num_words] + stops[n - 1] - starts[0] > len(arena):
+        arena = _grown(arena, offsets[num_words] + stops[n - 1] - starts[0])
+    if num_words + n + 2 > len(hashes):
+        hashes, offsets = _grown(hashes, num_words + n + 2), _grown(offsets, num_words + n + 2)
+    while num_words + n > MAX_LOAD * len(slots):
+        slots = _resized(slots, hashes, 2 * len(slots))
+    return Table(slots, hashes, offsets, arena)
+
+
+@njit(**INLINE)
+def add_word(table, buf, batch, i, slot, word, byte_map):
+    """Make the batch's word i word number `word` of table, with count 1 in slot (found empty by _find): its bytes
+    (through byte_map) to the arena after the words before it, its hash, its offset, its slot."""
+    starts, stops, hashes, keys, keys2 = batch[0], batch[1], batch[2], batch[3], batch[4]
+    p, stop, h = starts[i], stops[i], hashes[i]
+    first = table.offsets[word]
+    for k in range(stop - p):
+        table.arena[first + k] = byte_map[buf[p + k]]
+    table.hashes[word], table.offsets[word + 1] = h, first + stop - p
+    claim_slot(table.slots, slot, h, word, keys[i], keys2[i])
+    table.slots[slot, 3] = 1
 
 
 @njit(**JIT)
@@ -477,8 +513,7 @@ def lookup_table(arena, offsets):
         if usable[word]:
             h, first, end = hashes[word], offsets[word], offsets[word + 1]
             slot, _ = _find(table, arena, first, end, h, keys[word, 0], keys[word, 1], AS_IS)
-            slots[slot, 0], slots[slot, 1], slots[slot, 2] = (np.int64(h >> _S33) << 32) | word, keys[word, 0], \
-                keys[word, 1]
+            claim_slot(slots, slot, h, word, keys[word, 0], keys[word, 1])
     return table
 
 
