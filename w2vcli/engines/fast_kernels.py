@@ -367,26 +367,13 @@ def _prefetch_windows(model, buf, plan, first, last, negatives):
         prefetch_row(model.outside_vectors, negatives[k])
 
 
-@njit(**JIT)
-def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
-    """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
-
-    The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. First the whole chunk is planned: each segment
-    subsampled (keep token t with probability keep_probs[t]) into buf after the one before, its windows planned
-    (plan_windows: they never cross the segment's ends) and every window's lr noted; then the negatives drawn, one
-    set of K per skip-gram window, one per CBOW_SHARE consecutive CBOW windows (draw_shared_negatives). Then the
-    updates run in order, one SGD step each (skipgram_window_update; cbow_windows_update for CBOW_SHARE windows),
-    each from the parameters the one before left, with the lr of its first window.
-    Planning first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead, across sentences (the rows
-    are scattered over matrices larger than the caches: waiting for them was most of the time).
-    lr is linear in raw (pre-subsampling) words: linear_decay(lr_start, lr_end, (raw_before + position) /
-    raw_total), set at each segment's start (position: the segment's first token in tokens).
-    Bundles: model (Model), tables (SamplingTables), schedule (Schedule), settings (Settings), scratch (Scratch).
-    Returns (loss sum, windows trained).
-    """
-    keep_probs = tables.keep_probs
-    state, buf, plan, negatives, rates = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives, scratch.rates
-    share = CBOW_SHARE if settings.cbow else 1
+@njit(**INLINE)
+def plan_chunk(tokens, seg_offsets, first_seg, last_seg, keep_probs, schedule, window, state, buf, plan, rates):
+    """Plan segments first_seg..last_seg-1 (tokens[seg_offsets[s]:seg_offsets[s + 1]]) in order: each subsampled
+    (keep token t with probability keep_probs[t]) into buf after the one before, its windows planned
+    (plan_windows: they never cross the segment's ends) and every window's lr noted in rates: linear_decay(lr_start,
+    lr_end, (raw_before + position) / raw_total), set at each segment's start (position: its first token in
+    tokens). Returns q, the windows planned (plan[:, :q], rates[:q])."""
     n = 0  # tokens kept so far
     q = 0  # windows planned so far
     for s in range(first_seg, last_seg):
@@ -402,9 +389,30 @@ def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, sche
             buf[n] = w
             n += 1
         planned = q
-        q = plan_windows(buf, start, n, settings.window, state, plan, q)
+        q = plan_windows(buf, start, n, window, state, plan, q)
         for r in range(planned, q):
             rates[r] = lr
+    return q
+
+
+@njit(**JIT)
+def train_segments(model, tokens, seg_offsets, first_seg, last_seg, tables, schedule, settings, scratch):
+    """Train model on segments first_seg..last_seg-1 (sentences, or 10,000-word pieces of longer ones) in order.
+
+    The segments are tokens[seg_offsets[s]:seg_offsets[s + 1]]. First the whole chunk is planned (plan_chunk:
+    subsampled, its windows and their learning rates), then the negatives drawn, one set of K per skip-gram window,
+    one per CBOW_SHARE consecutive CBOW windows (draw_shared_negatives). Then the updates run in order, one SGD
+    step each (skipgram_window_update; cbow_windows_update for CBOW_SHARE windows), each from the parameters the
+    one before left, with the lr of its first window.
+    Planning first lets the loop prefetch the rows of the update PREFETCH_AHEAD ahead, across sentences (the rows
+    are scattered over matrices larger than the caches: waiting for them was most of the time).
+    Bundles: model (Model), tables (SamplingTables), schedule (Schedule), settings (Settings), scratch (Scratch).
+    Returns (loss sum, windows trained).
+    """
+    state, buf, plan, negatives, rates = scratch.rng_state, scratch.buf, scratch.plan, scratch.negatives, scratch.rates
+    share = CBOW_SHARE if settings.cbow else 1
+    q = plan_chunk(tokens, seg_offsets, first_seg, last_seg, tables.keep_probs, schedule, settings.window, state,
+                   buf, plan, rates)
     for first in range(0, q, share):  # K negatives for every `share` windows
         draw_shared_negatives(state, tables, buf, plan, first, min(q, first + share), negatives[first])
     loss = 0.0
