@@ -67,7 +67,17 @@ def page_neighbours(vectors, topn: int = NEIGHBOURS, block: int = 128) -> tuple[
 
 
 def page_data(vectors, groups: dict | None = None, method: str = "pca") -> dict:
-    """The page's data (the module docstring lists it) for a WordVectors holding exactly the page's words."""
+    """The page's data (the module docstring lists it) for a WordVectors holding exactly the page's words.
+
+    Its matrix products are small (a block of 128 words against the page's): run on one BLAS thread, as OpenBLAS's
+    threads made them 4-8x slower whenever another process was busy (the trainer's drawing child, or any job)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _page_data(vectors, groups, method)
+
+
+def _page_data(vectors, groups: dict | None, method: str) -> dict:
     from w2vcli.projection import project_2d
 
     words = list(vectors.words)
