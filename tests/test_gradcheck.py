@@ -144,10 +144,10 @@ def test_global_random_state_is_restored_between_calls(problem, keep_global_rand
 # run_gradchecks and `w2v gradcheck`
 
 
-def test_run_gradchecks_defaults_all_13_pass():
+def test_run_gradchecks_defaults_all_19_pass():
     results = run_gradchecks()
-    assert len(results) == 13
-    assert len({r.name for r in results}) == 13  # every check has its own name
+    assert len(results) == 19
+    assert len({r.name for r in results}) == 19  # every check has its own name
     for r in results:
         assert r.max_rel_error < GRAD_TOL, r.name
         assert r.passed, r.name
@@ -156,19 +156,30 @@ def test_run_gradchecks_defaults_all_13_pass():
 def test_run_gradchecks_covers_both_models_losses_and_matrices():
     names = [r.name for r in run_gradchecks()]
     for model in ("skipgram", "cbow"):
-        for loss in ("naive-softmax", "neg-sampling"):
+        for loss in ("naive-softmax", "neg-sampling", "hier-softmax"):
             assert sum(n.startswith(f"{model} {loss}") for n in names) == 2  # w.r.t. both matrices
+    for loss in ("naive-softmax", "neg-sampling", "hier-softmax"):  # the pair loss w.r.t. v_c and U
+        assert [n for n in names if n.startswith(f"{loss}:")] == [f"{loss}: d/d center_vec",
+                                                                   f"{loss}: d/d outside_vectors"]
+
+
+@pytest.mark.parametrize("vocab_size", [2, 3, 17])
+def test_run_gradchecks_hier_softmax_rows_pass_for_any_vocab_size(vocab_size):
+    """V = 2 is a tree of one inner node; 17 has paths of several lengths."""
+    results = [r for r in run_gradchecks(seed=4, vocab_size=vocab_size) if "hier-softmax" in r.name]
+    assert len(results) == 6
+    assert all(r.max_rel_error < GRAD_TOL for r in results), [(r.name, r.max_rel_error) for r in results]
 
 
 def test_cli_gradcheck_prints_table_and_exits_0():
     result = CliRunner().invoke(main, ["gradcheck"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 + 13 + 1  # header, one line per check, summary
+    assert len(lines) == 1 + 19 + 1  # header, one line per check, summary
     names = [r.name for r in run_gradchecks()]
     for name, line in zip(names, lines[1:-1], strict=True):
         assert line.startswith(name) and line.endswith("pass")
-    assert lines[-1].startswith("13 passed, 0 failed")
+    assert lines[-1].startswith("19 passed, 0 failed")
 
 
 def test_cli_gradcheck_json():
@@ -176,7 +187,7 @@ def test_cli_gradcheck_json():
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["passed"] is True
-    assert len(report["checks"]) == 13
+    assert len(report["checks"]) == 19
     assert all(check["passed"] and check["max_rel_error"] < GRAD_TOL for check in report["checks"])
 
 
@@ -184,4 +195,4 @@ def test_cli_gradcheck_too_tight_tol_exits_1():
     result = CliRunner().invoke(main, ["gradcheck", "--tol", "1e-30"])
     assert result.exit_code == 1
     assert "FAIL" in result.output
-    assert "0 passed, 13 failed" in result.output
+    assert "0 passed, 19 failed" in result.output

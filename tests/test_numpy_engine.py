@@ -13,7 +13,7 @@ from w2vcli.config import TrainConfig
 from w2vcli.encoded import EncodedCorpus
 from w2vcli.engines.base import linear_decay, word2vec_init
 from w2vcli.engines.numpy_engine import NumpyEngine, apply_gradient, window_pairs
-from w2vcli.vocab import Vocab
+from w2vcli.vocab import Vocab, huffman_tree
 
 V, D, K = 7, 4, 3  # vocabulary size, dimension, negatives of the hand-built problem
 WORDS = [f"w{i}" for i in range(V)]
@@ -66,6 +66,8 @@ def reference_step(model, loss, center_vectors, outside_vectors, negatives, lr):
 
             def loss_and_gradient(vec, idx, outside, rows=rows):
                 return core.neg_sampling_loss_and_gradient(vec, idx, outside, next(rows))
+        elif loss == "hs":
+            loss_and_gradient = core.hs_with_tree(huffman_tree(COUNTS))
         else:
             loss_and_gradient = core.naive_softmax_loss_and_gradient
         function = core.skipgram if model == "skipgram" else core.cbow
@@ -81,7 +83,7 @@ def reference_step(model, loss, center_vectors, outside_vectors, negatives, lr):
 
 
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
-@pytest.mark.parametrize("loss", ["neg", "softmax"])
+@pytest.mark.parametrize("loss", ["neg", "softmax", "hs"])
 def test_sgd_step_equals_core_single_example_step(model, loss):
     engine = make_engine(model, loss)
     data = np.random.default_rng(42)
@@ -110,6 +112,22 @@ def test_sgd_step_equals_core_single_example_step(model, loss):
     assert not np.allclose(state.center_vectors, center0)
     assert not np.allclose(state.outside_vectors, outside0)
     assert state.rng.bit_generator.state == before.bit_generator.state
+
+
+def test_hs_engine_builds_the_vocabularys_tree_and_moves_only_path_rows():
+    engine = make_engine("skipgram", "hs")
+    tree = huffman_tree(COUNTS)
+    for built, want in zip(engine.tree, tree, strict=True):
+        np.testing.assert_array_equal(built, want)
+    assert engine.sampler is None  # no negatives: --negative is ignored
+    state = engine.init_state(seed=3)
+    state.outside_vectors = np.random.default_rng(0).normal(size=(V, D))
+    outside0 = state.outside_vectors.copy()
+    engine.sgd_step(state, CENTER_WORDS, WINDOW_ID, CONTEXT_WORDS, 0.1)
+    changed = np.flatnonzero((state.outside_vectors != outside0).any(axis=1))
+    on_paths = {int(n) for w in CONTEXT_WORDS for n in tree.points[w, :tree.lengths[w]]}
+    assert changed.tolist() == sorted(on_paths)  # the inner nodes on the context words' paths
+    assert V - 1 not in on_paths  # V - 1 inner nodes: the outside matrix's last row is never used
 
 
 def test_sgd_step_rows_not_in_batch_are_untouched_with_negative_sampling():
@@ -299,3 +317,105 @@ def test_epochs_run_visits_every_token_once_per_epoch_without_subsampling():
     assert sum(r.words for r in reports) == 50 == state.words_done
     assert [r.lr for r in reports] == [engine.learning_rate(s) for s in range(14)]
     assert all(b.lr < a.lr for a, b in zip(reports, reports[1:]))
+
+
+def patterned_corpus(num_sentences=60, length=12, seed=0):
+    """Sentences that count up from a random word mod V: each word's neighbours are predictable."""
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, V, size=num_sentences)
+    tokens = (starts[:, None] + np.arange(length)) % V  # (S, length)
+    return tokens.ravel(), np.arange(0, num_sentences * length + 1, length)
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+@pytest.mark.parametrize("schedule", [dict(epochs=8), dict(iterations=120, anneal_every=60)],
+                         ids=["epochs", "iterations"])
+def test_hs_run_loss_falls(model, schedule):
+    """A seeded run on a patterned corpus with window 1: the loss starts at about the mean path length times ln 2
+    a predicted word (the outside vectors start at 0: every branch 1/2; skip-gram predicts the two neighbours) and
+    falls well below it (to skip-gram's floor of 2 ln 2 a window: either neighbour; CBOW's is 0); the same seed
+    gives the same losses."""
+    tokens, offsets = patterned_corpus()
+    options = dict(batch_size=48, window=1, sample=0.0, lr=1.0, **schedule)
+
+    def losses():
+        engine = make_engine(model, "hs", tokens, offsets, **options)
+        return [r.loss for r in engine.run(engine.init_state(5))]
+
+    first = losses()
+    tree = huffman_tree(COUNTS)
+    mean_depth = tree.lengths[tokens].mean()  # of the predicted words: every token, in the long run
+    assert first[0] == pytest.approx(mean_depth * math.log(2) * (2 if model == "skipgram" else 1), rel=0.1)
+    assert np.mean(first[-10:]) < 0.6 * np.mean(first[:10])
+    assert all(math.isfinite(x) for x in first)
+    assert losses() == first
+
+
+@pytest.mark.parametrize("negative", [5, 0])
+def test_train_with_hs_writes_full_size_matrices_and_says_negative_is_ignored(tmp_path, negative):
+    """`w2v train --engine numpy --loss hs` end to end: V - 1 inner nodes use rows 0..V-2 of the outside matrix,
+    so model.npz keeps its (V, d) shape and row V-1 keeps its initial zeros; a set negative is said to be
+    ignored."""
+    from w2vcli.train import train
+
+    tokens, offsets = patterned_corpus(num_sentences=40)
+    lines = [" ".join(WORDS[t] for t in tokens[a:b]) for a, b in zip(offsets, offsets[1:])]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    config = TrainConfig(engine="numpy", loss="hs", corpus=str(corpus), dim=D, epochs=2, negative=negative,
+                         min_count=1, checkpoint_every=0, quiet=True, save="txt", explore=False)
+    messages = []
+    result = train(config, tmp_path / "out", log=messages.append)
+    ignored = [m for m in messages if m.startswith("negative is ignored with loss hs")]
+    assert ignored == ([f"negative is ignored with loss hs (negative {negative}): hierarchical softmax alone, "
+                        "as gensim's hs=1, negative=0"] if negative else [])
+    model = np.load(tmp_path / "out" / "model.npz")
+    num_words = len(result.vocab)
+    assert num_words == V
+    assert model["center_vectors"].shape == model["outside_vectors"].shape == (V, D)
+    assert np.all(model["outside_vectors"][V - 1] == 0)
+    assert np.all(np.abs(model["outside_vectors"][: V - 1]).sum(axis=1) > 0)  # every inner node trained
+    history = result.history[:, 1]  # running loss
+    assert history[-1] < history[0]
+
+
+@pytest.mark.parametrize("schedule", [dict(epochs=3), dict(iterations=30, anneal_every=10)],
+                         ids=["epochs", "iterations"])
+def test_hs_run_resumed_from_a_copied_state_equals_the_uninterrupted_run(schedule):
+    """A new engine (its tree built again from the counts) continues a copied mid-run state bit for bit: hierarchical
+    softmax draws nothing from the generator, so the state is all a resume needs, as with the other losses."""
+    tokens, offsets = patterned_corpus()
+    options = dict(batch_size=48, window=2, lr=0.5, **schedule)
+    engine = make_engine("skipgram", "hs", tokens, offsets, **options)
+    whole = engine.init_state(9)
+    whole_losses = [r.loss for r in engine.run(whole)]
+
+    first = make_engine("skipgram", "hs", tokens, offsets, **options)
+    part = first.init_state(9)
+    for report in first.run(part):
+        if report.step == 12:
+            break
+    copied = type(part)(part.center_vectors.copy(), part.outside_vectors.copy(), part.step, clone_rng(part.rng),
+                        part.words_done)
+    second = make_engine("skipgram", "hs", tokens, offsets, **options)
+    resumed_losses = [r.loss for r in second.run(copied)]
+    assert resumed_losses == whole_losses[12:]
+    assert np.array_equal(copied.center_vectors, whole.center_vectors)
+    assert np.array_equal(copied.outside_vectors, whole.outside_vectors)
+
+
+def test_cli_hs_with_one_word_is_a_one_line_error(tmp_path):
+    from click.testing import CliRunner
+
+    from w2vcli.cli import main
+
+    corpus = tmp_path / "one.txt"
+    corpus.write_text("a a a a a a\na a a\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["train", "--corpus", str(corpus), "--engine", "numpy", "--loss", "hs",
+                                       "--min-count", "1", "--out", str(out), "--quiet"])
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: hierarchical softmax needs at least 2 words in the vocabulary")
+    assert "Traceback" not in result.output
+    assert not out.exists()  # what the run created is removed

@@ -230,9 +230,10 @@ def download_questions_words_command(dest, url, quiet):
 def gradcheck(seed, dim, vocab_size, negatives, tol, as_json):
     """Check every analytic gradient of the core against central finite differences.
 
-    Runs on random float64 data: sigmoid's derivative, naive softmax and negative sampling (w.r.t. the center
-    vector and all outside vectors, with repeated negatives), then skip-gram and CBOW with both losses
-    (w.r.t. both matrices). Exits 0 only if every relative error is below --tol.
+    Runs on random float64 data: sigmoid's derivative, the three losses: naive softmax, negative sampling (with
+    repeated negatives) and hierarchical softmax (over the Huffman tree of counts V..1) w.r.t. the center vector
+    and all outside vectors, then skip-gram and CBOW with each of the three (w.r.t. both matrices). Exits 0 only
+    if every relative error is below --tol.
     """
     from w2vcli.gradcheck import results_as_dict, run_gradchecks
 

@@ -1,11 +1,13 @@
-"""The word2vec math: softmax, sigmoid, the two losses with their gradients, skip-gram and CBOW.
+"""The word2vec math: softmax, sigmoid, the three losses with their gradients, skip-gram and CBOW.
 
 Notation (as in docs/math.md): V words, d dimensions.
   center_vectors  (V, d)  the v's: row w is v_w, the vector of w as a center (input) word
-  outside_vectors (V, d)  the u's: row w is u_w, the vector of w as an outside (output) word
+  outside_vectors (V, d)  the u's: row w is u_w, the vector of w as an outside (output) word; with hierarchical
+                          softmax, row n is u_n, the vector of inner node n of the Huffman tree (rows 0..V-2)
 Every function here is pure: it never changes its inputs.
 The single-example functions are the readable definition; the `*_batch` forms used by the NumPy engine are
-tested equal to them (tests/test_core.py). Each docstring has one worked example, checked as a doctest.
+tested equal to them (tests/test_core.py; hierarchical softmax's in tests/test_core_hs.py). Each docstring has one
+worked example, checked as a doctest.
 """
 from __future__ import annotations
 
@@ -149,6 +151,60 @@ def neg_sampling_with_sampler(sample_negatives: Callable, num_negatives: int, ba
     return loss_and_gradient
 
 
+def hs_loss_and_gradient(center_vec: np.ndarray, outside_idx: int, outside_vectors: np.ndarray, tree):
+    """Hierarchical-softmax loss for one (center, outside) pair, and its gradients.
+
+    `tree` is the vocabulary's Huffman tree (w2vcli.vocab.huffman_tree): the outside word o is the leaf reached
+    from the root through the inner nodes n_1..n_L (L = tree.lengths[o], n_j = tree.points[o, j]), taking branch
+    code_j = tree.codes[o, j] at each. Going the 0 way at node n has probability σ(u_n·v_c), the 1 way
+    σ(-u_n·v_c) = 1 - σ(u_n·v_c); with the sign s_j = 1 - 2 code_j:
+        p(o | c) = Π_j σ(s_j u_{n_j}·v_c)            (these sum to 1 over the V leaves)
+        J = -Σ_j log σ(s_j u_{n_j}·v_c)
+        ∂J/∂v_c     = Σ_j (σ(u_{n_j}·v_c) - (1 - code_j)) u_{n_j}
+        ∂J/∂u_{n_j} = (σ(u_{n_j}·v_c) - (1 - code_j)) v_c
+    It is negative sampling's loss with the path's nodes in place of (o, negatives): label 1 - code_j instead of
+    1 for o and 0 for a negative. Rows of U off the path (and row V-1, no inner node's) get zero gradient.
+    Returns (loss, grad_center_vec (d,), grad_outside_vectors (V, d)).
+    Two words of counts (2, 1) hang from the root (node 0): word 0 by branch 1, word 1 by branch 0. With
+    u_0·v_c = ln 3, p(word 1) = σ(ln 3) = 3/4 and p(word 0) = σ(-ln 3) = 1/4, so J(word 0) = ln 4:
+
+    >>> from w2vcli.vocab import huffman_tree
+    >>> U = np.array([[np.log(3), 0.0], [0.0, 0.0]])
+    >>> round(hs_loss_and_gradient(np.array([1.0, 0.0]), 0, U, huffman_tree(np.array([2, 1])))[0], 4)
+    1.3863
+    """
+    length = tree.lengths[outside_idx]
+    nodes = tree.points[outside_idx, :length].astype(np.int64)  # (L,) n_j, distinct along a path
+    labels = 1.0 - tree.codes[outside_idx, :length]  # (L,) 1 - code_j
+    u_nodes = outside_vectors[nodes]  # (L, d)
+    scores = u_nodes @ center_vec  # (L,) u_{n_j}·v_c
+    loss = float(-np.sum(log_sigmoid((2.0 * labels - 1.0) * scores)))  # s_j = 1 - 2 code_j = 2 label_j - 1
+    coefs = sigmoid(scores) - labels  # (L,) ∂J/∂(u_{n_j}·v_c)
+    grad_center_vec = coefs @ u_nodes  # (d,)
+    grad_outside_vectors = np.zeros_like(outside_vectors, dtype=float)  # (V, d)
+    grad_outside_vectors[nodes] = np.outer(coefs, center_vec)
+    return loss, grad_center_vec, grad_outside_vectors
+
+
+def hs_with_tree(tree, batch: bool = False):
+    """Hierarchical softmax as a `loss_and_gradient` for `skipgram`/`cbow`: the pure function with `tree` bound.
+
+    With batch=True, the same for `skipgram_batch`/`cbow_batch` (outside_idx (P,)).
+    At U = 0 every branch has probability 1/2, so a word of depth 3 costs 3 ln 2:
+
+    >>> from w2vcli.vocab import huffman_tree
+    >>> loss_and_gradient = hs_with_tree(huffman_tree(np.array([5, 3, 2, 1])))
+    >>> round(loss_and_gradient(np.ones(2), 3, np.zeros((4, 2)))[0], 4)
+    2.0794
+    """
+    pure = hs_loss_and_gradient_batch if batch else hs_loss_and_gradient
+
+    def loss_and_gradient(center_vec, outside_idx, outside_vectors):
+        return pure(center_vec, outside_idx, outside_vectors, tree)
+
+    return loss_and_gradient
+
+
 def skipgram(center_word: str, outside_words: list[str], word2ind: dict[str, int], center_vectors: np.ndarray,
              outside_vectors: np.ndarray, loss_and_gradient: LossAndGradient):
     """Skip-gram over one window: the center word predicts each outside word.
@@ -264,6 +320,32 @@ def neg_sampling_loss_and_gradient_batch(
     grad_target_vecs = coefs[:, :, None] * center_vecs[:, None, :]  # (P, 1+K, d)
     dim = grad_target_vecs.shape[-1]
     return losses, grad_center_vecs, RowGradient(target_idx.ravel(), grad_target_vecs.reshape(-1, dim))
+
+
+def hs_loss_and_gradient_batch(center_vecs: np.ndarray, outside_idx: np.ndarray, outside_vectors: np.ndarray, tree):
+    """`hs_loss_and_gradient` for P examples at once.
+
+    center_vecs (P, d), outside_idx (P,). Each path is padded to the tree's longest, L: mask[p, j] says whether
+    step j is on example p's path. Returns (losses (P,), grad_center_vecs (P, d), grad_outside_vectors as a
+    RowGradient): the rows are the path nodes of example 1, then of example 2, ... (Σ_p L_p rows), and node
+    n_{p,j} gets coef[p, j] x_p. At U = 0 each loss is L_p ln 2, here depths 1 and 3:
+
+    >>> from w2vcli.vocab import huffman_tree
+    >>> tree = huffman_tree(np.array([5, 3, 2, 1]))
+    >>> hs_loss_and_gradient_batch(np.ones((2, 2)), np.array([0, 3]), np.zeros((4, 2)), tree)[0].round(4).tolist()
+    [0.6931, 2.0794]
+    """
+    nodes = tree.points[outside_idx].astype(np.int64)  # (P, L) n_{p,j}, 0 past the path
+    labels = 1.0 - tree.codes[outside_idx]  # (P, L) 1 - code_{p,j}
+    mask = np.arange(nodes.shape[1]) < tree.lengths[outside_idx][:, None]  # (P, L) on the path
+    node_vecs = outside_vectors[nodes]  # (P, L, d)
+    scores = np.einsum("pld,pd->pl", node_vecs, center_vecs)  # (P, L)
+    # J = -Σ_j log σ(s_j x_j),  s_j = 2 label_j - 1;  ∂J/∂x_j = σ(x_j) - label_j
+    losses = -np.where(mask, log_sigmoid((2.0 * labels - 1.0) * scores), 0.0).sum(axis=1)  # (P,)
+    coefs = np.where(mask, sigmoid(scores) - labels, 0.0)  # (P, L)
+    grad_center_vecs = np.einsum("pl,pld->pd", coefs, node_vecs)  # (P, d)
+    grad_node_vecs = coefs[mask][:, None] * center_vecs[np.nonzero(mask)[0]]  # (Σ L_p, d)
+    return losses, grad_center_vecs, RowGradient(nodes[mask], grad_node_vecs)
 
 
 def naive_softmax_loss_and_gradient_batch(center_vecs: np.ndarray, outside_idx: np.ndarray, outside_vectors):

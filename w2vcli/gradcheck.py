@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from w2vcli import core
+from w2vcli.vocab import huffman_tree
 
 
 def check_gradient(
@@ -65,10 +66,12 @@ class CheckResult:
 def run_gradchecks(
     seed: int = 0, dim: int = 5, vocab_size: int = 10, negatives: int = 10, tol: float = 1e-6, h: float = 1e-5
 ) -> list[CheckResult]:
-    """Check sigmoid', both losses (w.r.t. v_c and U) and skip-gram/CBOW with both losses (w.r.t. both matrices).
+    """Check sigmoid', the three losses (w.r.t. v_c and U) and skip-gram/CBOW with each (w.r.t. both matrices).
 
     Random float64 data from `seed`. Negatives are drawn with replacement among the words other than the outside
     word, with the first draw repeated, so repeated negatives are always exercised; windows repeat a word too.
+    Hierarchical softmax uses the Huffman tree of the counts V, V-1, ..., 1 (paths of several lengths); its pair
+    check predicts the deepest word.
     """
     if dim < 1 or vocab_size < 2 or negatives < 1:
         raise ValueError("gradcheck needs --dim >= 1, --vocab-size >= 2 and --negatives >= 1")
@@ -87,9 +90,12 @@ def run_gradchecks(
     def sampled_negatives(idx, k):
         return draw_negatives(sampler_rng, idx, k, vocab_size)
 
+    tree = huffman_tree(np.arange(vocab_size, 0, -1))
+    deepest_idx = int(np.argmax(tree.lengths))  # the longest path: the most inner nodes in one check
     losses = {
         "naive-softmax": core.naive_softmax_loss_and_gradient,
         "neg-sampling": core.neg_sampling_with_sampler(sampled_negatives, negatives),
+        "hier-softmax": core.hs_with_tree(tree),
     }
     results = []
 
@@ -117,6 +123,16 @@ def run_gradchecks(
     add(
         "neg-sampling: d/d outside_vectors",
         lambda u: _pick(core.neg_sampling_loss_and_gradient(center_vec, outside_idx, u, neg_indices), 2),
+        outside_vectors.copy(),
+    )
+    add(
+        "hier-softmax: d/d center_vec",
+        lambda v: _pick(core.hs_loss_and_gradient(v, deepest_idx, outside_vectors, tree), 1),
+        center_vec.copy(),
+    )
+    add(
+        "hier-softmax: d/d outside_vectors",
+        lambda u: _pick(core.hs_loss_and_gradient(center_vec, deepest_idx, u, tree), 2),
         outside_vectors.copy(),
     )
     for model_name, model in (("skipgram", core.skipgram), ("cbow", core.cbow)):

@@ -1,4 +1,4 @@
-"""Vocabulary (counts, min-count, max-vocab), subsampling and the negative sampler.
+"""Vocabulary (counts, min-count, max-vocab), subsampling, the negative sampler and the Huffman tree.
 
 UNK policy (as word2vec and gensim): words below --min-count, or beyond --max-vocab, are dropped from the
 training stream; there is no UNK token and no vector for them. Words are sorted by count, most frequent first;
@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -198,3 +199,47 @@ class NegativeSampler:
 
     def _draw(self, rng: np.random.Generator, shape) -> np.ndarray:
         return np.searchsorted(self.cdf, rng.random(shape), side="right").astype(np.int64)
+
+
+class HuffmanTree(NamedTuple):
+    """Each word's path from the root of the Huffman tree to its leaf, for hierarchical softmax.
+
+    The V leaves are the words and the V - 1 inner nodes are numbered 0..V-2 in order of creation (the root,
+    created last, is V-2): inner node n owns row n of the outside matrix. At the j-th inner node of w's path the
+    branch codes[w, j] is taken, and the node's "label" is 1 - code (word2vec C's and gensim's convention).
+    """
+
+    codes: np.ndarray  # (V, L) uint8: codes[w, j] the branch (0 or 1) taken at the j-th inner node; 0 past lengths[w]
+    points: np.ndarray  # (V, L) int32: points[w, j] that inner node's index in 0..V-2 (root V-2); 0 past lengths[w]
+    lengths: np.ndarray  # (V,) int32: each word's code length (its depth); L = lengths.max()
+
+
+def huffman_tree(counts: np.ndarray) -> HuffmanTree:
+    """The Huffman tree of the counts, built as word2vec C's CreateBinaryTree: O(V log V) (the sort), compiled.
+
+    The words are sorted by count, most frequent first (stable: ties by index), and the tree is merged from two
+    queues that are both sorted: the leaves, rarest first, and the inner nodes in order of creation (each
+    weighs at least as much as the one before). Each step takes the two lightest heads (a tie goes to the inner
+    node, as C's strict `<` does) and joins them under a new inner node: the first taken is branch 0, the second
+    branch 1. Frequent words end up near the root, and the total code length Σ count·length is minimal.
+    V < 2 is an error: a tree of one leaf has no inner node to predict with.
+
+    Counts (5, 3, 2, 1) merge 1+2 -> node 0 (3), node 0 + 3 -> node 1 (6; the leaf of 3 ties node 0, and the node
+    is taken first), 5 + node 1 -> node 2 (11), the root. The word of count 1 goes root -1-> node 1 -0-> node 0 -0->:
+
+    >>> tree = huffman_tree(np.array([5, 3, 2, 1]))
+    >>> tree.lengths.tolist(), tree.codes[3].tolist(), tree.points[3].tolist()
+    ([1, 2, 3, 3], [1, 0, 0], [2, 1, 0])
+    """
+    from w2vcli import huffman_kernels as kernels  # numba: imported when a tree is built
+
+    counts = np.asarray(counts, dtype=np.int64)  # (V,)
+    num_words = len(counts)
+    if num_words < 2:
+        raise W2VError("hierarchical softmax needs at least 2 words in the vocabulary")
+    order = np.argsort(-counts, kind="stable")  # (V,) rank -> word, most frequent first, ties by index
+    parent, branch = kernels.merge_two_queues(np.ascontiguousarray(counts[order]))  # (2V-1,) each
+    rank_codes, rank_points, rank_lengths = kernels.paths(parent, branch, num_words)  # rows by rank
+    codes, points, lengths = np.empty_like(rank_codes), np.empty_like(rank_points), np.empty_like(rank_lengths)
+    codes[order], points[order], lengths[order] = rank_codes, rank_points, rank_lengths
+    return HuffmanTree(codes, points, lengths)

@@ -3,6 +3,8 @@
 Each step takes a batch of windows, gets their summed loss and gradients from w2vcli.core's skipgram_batch or
 cbow_batch, and moves the touched rows by -lr · (mean over the batch's windows of the summed gradient), the
 classic assignment's SGD: this file draws the windows and applies the updates, the core does the math.
+Losses: neg (negatives drawn from the run's generator), softmax, hs (the Huffman tree of the vocabulary's counts,
+built once here; its inner nodes are rows 0..V-2 of the outside matrix).
 Two schedules:
   epochs      the corpus in order, `batch_size` tokens of it per step; lr decays linearly to min_lr.
   iterations  `batch_size` random windows per step (a random sentence, then a random position in it);
@@ -21,7 +23,7 @@ import numpy as np
 from w2vcli import core
 from w2vcli.encoded import EncodedCorpus
 from w2vcli.engines.base import Engine, StepReport, TrainState, linear_decay, word2vec_init
-from w2vcli.vocab import NegativeSampler, keep_probabilities
+from w2vcli.vocab import NegativeSampler, huffman_tree, keep_probabilities
 
 
 class SubsampledPass:
@@ -50,6 +52,7 @@ class NumpyEngine(Engine):
         self.corpus = corpus
         self.keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,)
         self.sampler = NegativeSampler(vocab.counts, config.ns_exponent) if config.loss == "neg" else None
+        self.tree = huffman_tree(vocab.counts) if config.loss == "hs" else None
         self.steps_per_pass = max(1, math.ceil(len(corpus.tokens) / config.batch_size))
         if config.iterations is not None:
             self.total_steps = config.iterations
@@ -131,6 +134,8 @@ class NumpyEngine(Engine):
         """The configured batch loss; negative sampling draws its negatives from rng (the run's generator)."""
         if self.config.loss == "softmax":
             return core.naive_softmax_loss_and_gradient_batch
+        if self.config.loss == "hs":
+            return core.hs_with_tree(self.tree, batch=True)
         sample_negatives = partial(self.sampler.sample, rng)  # (outside_idx (P,), K) -> negatives (P, K)
         return core.neg_sampling_with_sampler(sample_negatives, self.config.negative, batch=True)
 
