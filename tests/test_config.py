@@ -249,6 +249,30 @@ def test_boundary_values_are_accepted():
     assert (c.negative, c.min_count, c.max_vocab, c.min_lr, c.iterations) == (0, 0, 2, 0.3, 1)
 
 
+@pytest.mark.parametrize("engine", ["numpy", "fast"])
+@pytest.mark.parametrize("negative", [0, 5])
+def test_loss_hs_with_either_engine_and_any_negative(engine, negative):
+    """Hierarchical softmax draws no negatives: negative 0 is fine with it (train.py says a set one is ignored)."""
+    c = resolve_config({"loss": "hs", "engine": engine, "negative": negative})
+    assert (c.loss, c.engine, c.negative) == ("hs", engine, negative)
+
+
+def test_fast_engine_rejects_only_the_full_softmax():
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"loss": "softmax", "engine": "fast"})
+    assert str(err.value) == (
+        "loss softmax is not available with engine: fast (negative sampling and hierarchical softmax only); use "
+        "--loss neg or --loss hs, or --engine numpy for the full softmax"
+    )
+    assert resolve_config({"loss": "softmax", "engine": "numpy"}).loss == "softmax"
+
+
+def test_unknown_loss_lists_the_three():
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"loss": "hierarchical"})
+    assert str(err.value) == "loss must be one of neg, softmax, hs (got 'hierarchical')"
+
+
 def test_nan_learning_rate_is_rejected():
     with pytest.raises(ConfigError, match="lr"):
         resolve_config({"lr": float("nan")})
@@ -453,6 +477,14 @@ def test_cli_train_dim_zero(run_cli):
     assert "dim" in error_lines[0]
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_cli_train_help_lists_loss_hs(run_cli):
+    result = run_cli("train", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # help lines are wrapped
+    assert "--loss [neg|softmax|hs]" in text
+    assert "hs: hierarchical softmax over the Huffman tree of the counts (negative is then ignored)" in text
 
 
 def test_cli_train_not_a_number(run_cli):

@@ -44,10 +44,13 @@ class TrainConfig:
     sample_rule: Literal["mikolov", "assignment"] = option("mikolov", "subsampling formula (see docs)")
     # model
     model: Literal["skipgram", "cbow"] = option("skipgram", "skipgram: center predicts context; cbow: reverse")
-    loss: Literal["neg", "softmax"] = option("neg", "negative sampling or the full (naive) softmax")
+    loss: Literal["neg", "softmax", "hs"] = option(
+        "neg", "neg: negative sampling; softmax: the full (naive) softmax; hs: hierarchical softmax over the Huffman "
+        "tree of the counts (negative is then ignored)"
+    )
     dim: int = option(100, "vector dimension d")
     window: int = option(5, "max context words each side; each window is shrunk to a random 1..window")
-    negative: int = option(5, "negative samples per (center, outside) pair")
+    negative: int = option(5, "negative samples per (center, outside) pair (loss neg only)")
     ns_exponent: float = option(0.75, "negatives are drawn with probability ∝ count^ns_exponent")
     # optimisation
     engine: Literal["numpy", "fast"] = option(
@@ -101,10 +104,10 @@ class TrainConfig:
         if self.loss == "neg" and self.negative < 1:
             raise ConfigError("negative must be at least 1 with loss: neg")
         if self.engine == "fast":
-            if self.loss != "neg":
+            if self.loss == "softmax":
                 raise ConfigError(
-                    f"loss {self.loss} is not available with engine: fast (negative sampling only); "
-                    "use --loss neg, or --engine numpy for the full softmax"
+                    "loss softmax is not available with engine: fast (negative sampling and hierarchical softmax "
+                    "only); use --loss neg or --loss hs, or --engine numpy for the full softmax"
                 )
             if self.iterations is not None:
                 raise ConfigError(

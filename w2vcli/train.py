@@ -79,6 +79,9 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
             corpus, vocab = load_corpus(config, log, resumed_in=out_dir if resumed is not None else None)
             clock.lap("count")
             check_memory(config, vocab, log)
+            if config.loss == "hs" and config.negative:  # gensim's hs=1 adds negative sampling unless negative=0
+                log(f"negative is ignored with loss hs (negative {config.negative}): hierarchical softmax alone, "
+                    "as gensim's hs=1, negative=0")
             find_engine(config)  # a missing dependency fails now, not after encoding
             fingerprint = vocab_fingerprint(vocab)
             if resumed is not None and resumed.meta["vocab_fingerprint"] != fingerprint:

@@ -1,4 +1,5 @@
-"""The fast engine: word2vec's training loop (SGD, negative sampling) compiled with numba, a window at a time, threaded.
+"""The fast engine: word2vec's training loop (SGD, negative sampling or hierarchical softmax) compiled with numba, a
+window at a time, threaded.
 
 What it does, per epoch, as word2vec and gensim do:
   - the corpus in order, sentence by sentence (sentences longer than 10,000 words are cut into 10,000-word
@@ -13,6 +14,11 @@ What it does, per epoch, as word2vec and gensim do:
     convention, fast_kernels.cbow_windows_update);
   - negatives drawn ∝ count^ns_exponent (an alias table: exact and O(1)), redrawn when equal to a center of the
     windows sharing them (up to MAX_REDRAWS times; then skipped, as word2vec C and gensim skip it);
+  - with loss hs (hierarchical softmax), no negatives: the word predicted is reached through its path in the
+    Huffman tree of the counts (w2vcli.vocab.huffman_tree, built once), the path's inner nodes being rows of the
+    outside matrix (V - 1 of its V rows used); one SGD step per window, skip-gram or CBOW
+    (hs_kernels.skipgram_hs_window_update, cbow_hs_window_update; the same orientation and cbow_mean convention);
+    the chunks are planned as with negative sampling (the same subsampling, windows and learning rates);
   - lr decaying linearly from lr to min_lr (default lr/1e4) over the raw words of all epochs, set per sentence.
 Parameters are float32; the loss is summed in float64.
 
@@ -29,8 +35,9 @@ order, and the workers stop for it just where train.py checkpoints: every checkp
 asked to (request_pause, on Ctrl-C or SIGTERM).
 
 Memory: the engine reads the corpus one chunk at a time (w2vcli.encoded: from the encoded files train.py
-writes). It holds the two (V, d) matrices, scratch sized by the longest chunk and the threads, and the
-chunk table: 16 bytes per chunk, the only part that grows with the corpus (1.6 MB for 10^9 tokens).
+writes). It holds the two (V, d) matrices (with loss hs also the tree's paths: 5·V·L bytes, L the longest code),
+scratch sized by the longest chunk and the threads, and the chunk table: 16 bytes per chunk, the only part that
+grows with the corpus (1.6 MB for 10^9 tokens).
 
 The loss reported per step is the mean over the chunk's windows of each window's summed pair losses (as the
 numpy engine's), and words are the windows trained (centers with at least one context word after
@@ -47,7 +54,7 @@ import numpy as np
 
 from w2vcli.encoded import OFFSET_BLOCK, EncodedCorpus, EncodedFile
 from w2vcli.engines.base import Engine, StepReport, TrainState, linear_decay, word2vec_init
-from w2vcli.vocab import NegativeSampler, keep_probabilities
+from w2vcli.vocab import NegativeSampler, huffman_tree, keep_probabilities
 
 CHUNK_WORDS = 10_000  # raw words per step (a chunk ends with the first sentence that reaches it)
 PAD_FLOATS = 32  # 128 bytes of float32: the padding between threads' scratch rows
@@ -99,7 +106,7 @@ class FastEngine(Engine):
     name = "fast"
 
     def __init__(self, config, vocab, corpus: EncodedCorpus | EncodedFile):
-        from w2vcli.engines import fast_kernels
+        from w2vcli.engines import fast_kernels, hs_kernels
         from w2vcli.engines.kernel_support import build_alias
 
         _return_large_blocks_to_the_os()  # for the checkpoints' buffers; not earlier: it slows the corpus passes
@@ -113,14 +120,26 @@ class FastEngine(Engine):
         self.chunks_per_epoch = len(self.chunks) - 1
         self.total_steps = config.epochs * self.chunks_per_epoch
         keep_probs = keep_probabilities(vocab.counts, config.sample, config.sample_rule)  # (V,) float64
-        negative_probs = NegativeSampler(vocab.counts, config.ns_exponent).probs  # (V,) ∝ count^ns_exponent
-        accept, alias = build_alias(negative_probs)  # the same distribution, O(1) draws
+        self.paths = None  # hierarchical softmax's paths (hs_kernels.HuffmanPaths), with loss hs
+        if config.loss == "hs":
+            tree = huffman_tree(vocab.counts)
+            self.paths = hs_kernels.HuffmanPaths(np.ascontiguousarray(tree.codes, dtype=np.uint8),
+                                                 np.ascontiguousarray(tree.points, dtype=np.int32),
+                                                 np.ascontiguousarray(tree.lengths, dtype=np.int32))
+            accept, alias = np.ones(0), np.zeros(0, dtype=np.int32)  # no negatives
+        else:
+            negative_probs = NegativeSampler(vocab.counts, config.ns_exponent).probs  # (V,) ∝ count^ns_exponent
+            accept, alias = build_alias(negative_probs)  # the same distribution, O(1) draws
+        self.hs_kernels = hs_kernels
         self.tables = fast_kernels.SamplingTables(keep_probs, accept, alias)
         self.settings = fast_kernels.Settings(config.window, config.model == "cbow")
         self.threads = resolve_threads(config.threads)
         max_segment = max(1, corpus.longest_sentence)
         reach = min(config.window, max_segment - 1)  # no window reaches past its sentence (piece)
-        t, d, k = self.threads, config.dim, config.negative
+        t, d = self.threads, config.dim
+        k = config.negative if self.paths is None else 0  # negatives per update
+        path_length = 0 if self.paths is None else self.paths.codes.shape[1]  # L, the longest code
+        columns = max(k + 1, path_length)  # an update's scores per input: the word and its negatives, or a path
         inputs = max(2 * max(reach, 1), fast_kernels.CBOW_SHARE)  # an update's inputs: context words, CBOW windows
         longest = max(1, int(np.diff(self.chunk_starts).max(initial=0)))  # the longest chunk, in tokens
         self._bufs = np.zeros((t, longest), dtype=np.int32)  # each thread's kept tokens of a chunk
@@ -131,13 +150,13 @@ class FastEngine(Engine):
         # its own (threads writing to one line would make it bounce between the cores: false sharing).
         self._rows = np.zeros((t, inputs + k + 1 + PAD_FLOATS), dtype=np.int32)
         self._inputs = np.zeros((t, inputs + 1, d), dtype=np.float32)  # the last row of each: padding
-        self._scores = np.zeros((t, inputs + 1, k + 1 + PAD_FLOATS), dtype=np.float32)
+        self._scores = np.zeros((t, inputs + 1, columns + PAD_FLOATS), dtype=np.float32)
         self._steps = np.zeros((t, inputs + 1, d), dtype=np.float32)
         self._rng = np.zeros((t, PAD_FLOATS // 2), dtype=np.uint64)  # each thread's generator state in column 0
         self._workers = None  # the running _Workers when threads > 1
         self.scratch = [fast_kernels.Scratch(self._rng[i, :1], self._bufs[i], self._plan[i], self._negatives[i],
                                              self._rates[i, :longest], self._rows[i, :inputs + k + 1],
-                                             self._inputs[i, :inputs], self._scores[i, :inputs, :k + 1],
+                                             self._inputs[i, :inputs], self._scores[i, :inputs, :columns],
                                              self._steps[i, :inputs])
                         for i in range(t)]
 
@@ -176,8 +195,14 @@ class FastEngine(Engine):
         scratch.rng_state[0] = self.chunk_rng_state(epoch, chunk)
         model = self.kernels.Model(state.center_vectors, state.outside_vectors)
         schedule = self.kernels.Schedule(config.effective_lr, config.final_lr, epoch * n + start, config.epochs * n)
-        loss, windows = self.kernels.train_segments(model, tokens, offsets - start, 0, len(offsets) - 1, self.tables,
-                                                  schedule, self.settings, scratch)
+        segments = len(offsets) - 1
+        if self.paths is None:
+            loss, windows = self.kernels.train_segments(model, tokens, offsets - start, 0, segments, self.tables,
+                                                      schedule, self.settings, scratch)
+        else:
+            loss, windows = self.hs_kernels.train_segments_hs(model, tokens, offsets - start, 0, segments,
+                                                              self.tables, self.paths, schedule, self.settings,
+                                                              scratch)
         return loss, int(windows)
 
     def report(self, state: TrainState, step: int, loss: float, windows: int) -> StepReport:
