@@ -6,6 +6,7 @@ e.g. 10,000 words × 100 dimensions in float32 take 10,000 · 100 · 2 · 4 = 8,
 """
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def check_memory(config: TrainConfig, vocab: Vocab, log=print) -> None:
     parameters = parameter_bytes(len(vocab), config.dim, bytes_per_value)
     if config.loss == "softmax":
         parameters += config.batch_size * 2 * config.window * len(vocab) * 8 * 3  # (P, V) scores, ŷ and gradient
+    if config.loss == "hs":  # the tree's paths: (V, L) codes (1 byte) and points (4), L ~ 2 log2 V at most in practice
+        parameters += 5 * len(vocab) * 2 * max(1, math.ceil(math.log2(max(len(vocab), 2))))
     corpus = 0 if config.engine == "fast" else vocab.total * NUMPY_BYTES_PER_TOKEN
     available = available_memory()
     log(f"memory: {parameters / 2**20:,.1f} MB for {len(vocab):,} x {config.dim} vectors x 2 "

@@ -303,7 +303,7 @@ class Scratch(NamedTuple):
     rates: np.ndarray  # (longest chunk,) float32: their learning rates
     rows: np.ndarray  # (R + K + 1,) int32: a window's output rows, then its input rows (or 0..b-1 for CBOW)
     inputs: np.ndarray  # (R, d) float32: CBOW's window means
-    scores: np.ndarray  # (R, K + 1) float32: the blocks' scores, then their coefficients
+    scores: np.ndarray  # (R, K + 1), or (R, L) with loss hs, float32: the blocks' scores, then their coefficients
     steps: np.ndarray  # (R, d) float32: each input's step
     # R = max(2·window, CBOW_SHARE): the inputs of one update (context words, or CBOW windows)
 
