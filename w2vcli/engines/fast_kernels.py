@@ -95,24 +95,40 @@ def skipgram_window_update(model, words, lo, hi, pos, negatives, lr, scratch):
         if negatives[k] != c:
             rows[m] = negatives[k]
             m += 1
-    n = 0  # the inputs: rows[m:m + n], the context words
-    for p in range(lo, hi):
-        if p != pos:
-            rows[m + n] = words[p]
-            n += 1
-    inputs = rows[m:m + n]
+    inputs = rows[m:]  # the inputs: the context words
+    n = context_words(words, lo, hi, pos, inputs)
     block_scores(center_vectors, inputs, n, outside_vectors, rows, m, scores)
     loss = 0.0
     for a in range(n):
         for t in range(m):
             loss += _coefficient(scores, a, t, t == 0, lr)
-    block_steps(steps, n, outside_vectors, rows, m, scores)  # Σ_t g_at u_t, before the u's move
-    block_add(outside_vectors, rows, m, center_vectors, inputs, n, scores)  # u_t += Σ_a g_at v_{o_a}
+    block_step(model, inputs, n, rows, m, scores, steps)
+    return loss
+
+
+@njit(**INLINE)
+def context_words(words, lo, hi, pos, out):
+    """out[:n] = words[lo:hi] without position pos, in order; returns n."""
+    n = 0
+    for p in range(lo, hi):
+        if p != pos:
+            out[n] = words[p]
+            n += 1
+    return n
+
+
+@njit(**INLINE)
+def block_step(model, in_rows, n, out_rows, m, coefs, steps):
+    """One SGD step of a block from its coefficients coefs (n, m), g_at = -lr ∂J/∂f_at with f_at =
+    u_{out_rows[t]}·v_{in_rows[a]}: v_a += Σ_t g_at u_t (steps (n, d), taken before the u's move), then
+    u_t += Σ_a g_at v_a from the v's on entry, then the v's move; rows listed twice get every step."""
+    center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
+    block_steps(steps, n, outside_vectors, out_rows, m, coefs)  # Σ_t g_at u_t, before the u's move
+    block_add(outside_vectors, out_rows, m, center_vectors, in_rows, n, coefs)  # u_t += Σ_a g_at v_a
     for a in range(n):
-        o = inputs[a]
+        o = in_rows[a]
         for j in range(steps.shape[1]):
             center_vectors[o, j] += steps[a, j]
-    return loss
 
 
 @njit(**INLINE)
@@ -136,18 +152,8 @@ def cbow_windows_update(model, words, plan, first, last, negatives, lr, scratch)
     num = negatives.shape[0]
     b = last - first
     for r in range(b):  # the means, every one before any context row moves
-        lo, hi, i = plan[0, first + r], plan[1, first + r], plan[2, first + r]
         rows[r] = r
-        for j in range(d):
-            inputs[r, j] = np.float32(0.0)
-        for p in range(lo, hi):
-            if p != i:
-                w = words[p]
-                for j in range(d):
-                    inputs[r, j] += center_vectors[w, j]
-        inv = np.float32(1.0) / np.float32(hi - lo - 1)
-        for j in range(d):
-            inputs[r, j] *= inv
+        context_mean(center_vectors, words, plan[0, first + r], plan[1, first + r], plan[2, first + r], inputs[r])
     block_scores(inputs, rows, b, outside_vectors, negatives, num, scores)
     loss = 0.0
     for r in range(b):
@@ -175,13 +181,34 @@ def cbow_windows_update(model, words, plan, first, last, negatives, lr, scratch)
         for j in range(d):
             outside_vectors[c, j] += g * inputs[r, j]
     for r in range(b):
-        lo, hi, i = plan[0, first + r], plan[1, first + r], plan[2, first + r]
-        for p in range(lo, hi):
-            if p != i:
-                w = words[p]
-                for j in range(d):
-                    center_vectors[w, j] += steps[r, j]
+        add_to_context(center_vectors, words, plan[0, first + r], plan[1, first + r], plan[2, first + r], steps[r])
     return loss
+
+
+@njit(**INLINE)
+def context_mean(center_vectors, words, lo, hi, pos, mean):
+    """mean (d,) = the mean of center_vectors' rows of words[lo:hi] without position pos (hi - lo - 1 >= 1)."""
+    d = mean.shape[0]
+    for j in range(d):
+        mean[j] = np.float32(0.0)
+    for p in range(lo, hi):
+        if p != pos:
+            w = words[p]
+            for j in range(d):
+                mean[j] += center_vectors[w, j]
+    inv = np.float32(1.0) / np.float32(hi - lo - 1)
+    for j in range(d):
+        mean[j] *= inv
+
+
+@njit(**INLINE)
+def add_to_context(center_vectors, words, lo, hi, pos, step):
+    """center_vectors[words[p]] += step (d,) for every position p of lo..hi-1 but pos (a word twice, twice)."""
+    for p in range(lo, hi):
+        if p != pos:
+            w = words[p]
+            for j in range(step.shape[0]):
+                center_vectors[w, j] += step[j]
 
 
 @njit(**INLINE)

@@ -24,7 +24,18 @@ import numpy as np
 from numba import njit
 
 from w2vcli.engines import base, fast_kernels, kernel_support
-from w2vcli.engines.fast_kernels import PREFETCH_AHEAD, block_add, block_scores, block_steps, plan_chunk, sigmoid_terms
+from w2vcli.engines.fast_kernels import (
+    PREFETCH_AHEAD,
+    add_to_context,
+    block_add,
+    block_scores,
+    block_step,
+    block_steps,
+    context_mean,
+    context_words,
+    plan_chunk,
+    sigmoid_terms,
+)
 from w2vcli.engines.kernel_support import INLINE, JIT, prefetch_row
 
 kernel_support.forget_stale_cache(__file__, [fast_kernels.__file__, kernel_support.__file__, base.__file__])
@@ -75,20 +86,10 @@ def skipgram_hs_window_update(model, words, lo, hi, pos, paths, lr, scratch):
     rows, scores, steps = scratch.rows, scratch.scores, scratch.steps
     c = words[pos]
     nodes, length = paths.points[c], paths.lengths[c]  # the outputs: nodes[:length]
-    n = 0  # the inputs: rows[:n], the context words
-    for p in range(lo, hi):
-        if p != pos:
-            rows[n] = words[p]
-            n += 1
-    inputs = rows[:n]
-    block_scores(center_vectors, inputs, n, outside_vectors, nodes, length, scores)
+    n = context_words(words, lo, hi, pos, rows)  # the inputs: rows[:n], the context words
+    block_scores(center_vectors, rows, n, outside_vectors, nodes, length, scores)
     loss = _path_coefficients(scores, n, paths, c, lr)
-    block_steps(steps, n, outside_vectors, nodes, length, scores)  # Σ_j g_aj u_{n_j}, before the u's move
-    block_add(outside_vectors, nodes, length, center_vectors, inputs, n, scores)  # u_{n_j} += Σ_a g_aj v_{o_a}
-    for a in range(n):
-        o = inputs[a]
-        for j in range(steps.shape[1]):
-            center_vectors[o, j] += steps[a, j]
+    block_step(model, rows, n, nodes, length, scores, steps)
     return loss
 
 
@@ -106,29 +107,15 @@ def cbow_hs_window_update(model, words, lo, hi, pos, paths, lr, scratch):
     """
     center_vectors, outside_vectors = model.center_vectors, model.outside_vectors
     inputs, rows, scores, steps = scratch.inputs, scratch.rows, scratch.scores, scratch.steps
-    d = inputs.shape[1]
     c = words[pos]
     nodes, length = paths.points[c], paths.lengths[c]
     rows[0] = 0
-    for j in range(d):
-        inputs[0, j] = np.float32(0.0)
-    for p in range(lo, hi):
-        if p != pos:
-            w = words[p]
-            for j in range(d):
-                inputs[0, j] += center_vectors[w, j]
-    inv = np.float32(1.0) / np.float32(hi - lo - 1)
-    for j in range(d):
-        inputs[0, j] *= inv
+    context_mean(center_vectors, words, lo, hi, pos, inputs[0])
     _row_scores(inputs, outside_vectors, nodes, length, scores)
     loss = _path_coefficients(scores, 1, paths, c, lr)
     block_steps(steps, 1, outside_vectors, nodes, length, scores)  # Σ_j g_j u_{n_j}, before the u's move
     block_add(outside_vectors, nodes, length, inputs, rows, 1, scores)  # u_{n_j} += g_j h
-    for p in range(lo, hi):
-        if p != pos:
-            w = words[p]
-            for j in range(d):
-                center_vectors[w, j] += steps[0, j]
+    add_to_context(center_vectors, words, lo, hi, pos, steps[0])
     return loss
 
 
