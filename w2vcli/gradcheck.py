@@ -105,36 +105,15 @@ def run_gradchecks(
 
     xs = rng.normal(scale=3.0, size=7)
     add("sigmoid: d/dx = σ(1-σ)", lambda x: (float(np.sum(core.sigmoid(x))), core.sigmoid_grad(x)), xs)
-    add(
-        "naive-softmax: d/d center_vec",
-        lambda v: _pick(core.naive_softmax_loss_and_gradient(v, outside_idx, outside_vectors), 1),
-        center_vec.copy(),
-    )
-    add(
-        "naive-softmax: d/d outside_vectors",
-        lambda u: _pick(core.naive_softmax_loss_and_gradient(center_vec, outside_idx, u), 2),
-        outside_vectors.copy(),
-    )
-    add(
-        "neg-sampling: d/d center_vec",
-        lambda v: _pick(core.neg_sampling_loss_and_gradient(v, outside_idx, outside_vectors, neg_indices), 1),
-        center_vec.copy(),
-    )
-    add(
-        "neg-sampling: d/d outside_vectors",
-        lambda u: _pick(core.neg_sampling_loss_and_gradient(center_vec, outside_idx, u, neg_indices), 2),
-        outside_vectors.copy(),
-    )
-    add(
-        "hier-softmax: d/d center_vec",
-        lambda v: _pick(core.hs_loss_and_gradient(v, deepest_idx, outside_vectors, tree), 1),
-        center_vec.copy(),
-    )
-    add(
-        "hier-softmax: d/d outside_vectors",
-        lambda u: _pick(core.hs_loss_and_gradient(center_vec, deepest_idx, u, tree), 2),
-        outside_vectors.copy(),
-    )
+    pair_losses = {  # each loss of one pair as a function of (v_c, U), its negatives or target fixed
+        "naive-softmax": lambda v, u: core.naive_softmax_loss_and_gradient(v, outside_idx, u),
+        "neg-sampling": lambda v, u: core.neg_sampling_loss_and_gradient(v, outside_idx, u, neg_indices),
+        "hier-softmax": lambda v, u: core.hs_loss_and_gradient(v, deepest_idx, u, tree),
+    }
+    for loss_name, pair in pair_losses.items():
+        add(f"{loss_name}: d/d center_vec", lambda v, pair=pair: _pick(pair(v, outside_vectors), 1), center_vec.copy())
+        add(f"{loss_name}: d/d outside_vectors", lambda u, pair=pair: _pick(pair(center_vec, u), 2),
+            outside_vectors.copy())
     for model_name, model in (("skipgram", core.skipgram), ("cbow", core.cbow)):
         for loss_name, loss_fn in losses.items():
             def loss_and_grads(c, u, model=model, loss_fn=loss_fn):  # (loss, d/d center_vectors, d/d outside_vectors)
