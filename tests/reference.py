@@ -1,4 +1,5 @@
-"""Shared test helpers: independent readers of the word2vec formats, and a hook into train()'s engine."""
+"""Shared test helpers: independent readers of the word2vec formats, a hook into train()'s engine, and the small
+matrices and tolerances the compiled updates are checked with against the core."""
 from __future__ import annotations
 
 import importlib.util
@@ -6,6 +7,7 @@ import inspect
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import w2vcli.train as train_module
@@ -90,3 +92,23 @@ def make_runner() -> CliRunner:
     if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
         return CliRunner(mix_stderr=False)
     return CliRunner()
+
+
+# A float32 kernel against the float64 core: a few float32 ulps of the largest entries.
+KERNEL_RTOL, KERNEL_ATOL = 1e-5, 2e-7
+
+
+def kernel_matrices(vocab_size: int, dim: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(center, outside), each (V, d) float32, entries ~ N(0, 0.6²): scores |u·v| well inside (-6, 6)."""
+    rng = np.random.default_rng(seed)
+    center = (rng.normal(size=(vocab_size, dim)) * 0.6).astype(np.float32)
+    outside = (rng.normal(size=(vocab_size, dim)) * 0.6).astype(np.float32)
+    return center, outside
+
+
+def assert_same_step(got, want) -> None:
+    """A compiled update's (loss, center, outside) equals the SGD step built from the core's functions."""
+    (got_loss, got_center, got_outside), (loss, want_center, want_outside) = got, want
+    assert got_loss == pytest.approx(loss, rel=1e-6)
+    np.testing.assert_allclose(got_center, want_center, rtol=KERNEL_RTOL, atol=KERNEL_ATOL)
+    np.testing.assert_allclose(got_outside, want_outside, rtol=KERNEL_RTOL, atol=KERNEL_ATOL)

@@ -1,8 +1,9 @@
 """Tests of the fast engine (w2vcli/engines/fast_engine.py, fast_kernels.py, kernel_support.py): one compiled
-update against the core's gradients, the sampler, the schedule, sentence boundaries, determinism, resume and the
-config rules."""
+update against the core's gradients, the sampler, the schedule, sentence boundaries, determinism and resume (with
+either loss: tests/test_hs_kernels.py has hierarchical softmax's updates) and the config rules."""
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from reference import hook_engine_reports, write_toy_corpus
+from reference import KERNEL_ATOL, assert_same_step, hook_engine_reports, kernel_matrices, write_toy_corpus
 
 from w2vcli import core
 from w2vcli.checkpoint import load_checkpoint
@@ -26,19 +27,10 @@ from w2vcli.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 V, D, LR = 9, 12, 0.05
-# float32 kernel against the float64 core: a few float32 ulps of the largest entries
-RTOL, ATOL = 1e-5, 2e-7
 
 
 def silent(message):
     pass
-
-
-def matrices(seed: int = 0):
-    rng = np.random.default_rng(seed)
-    center = (rng.normal(size=(V, D)) * 0.6).astype(np.float32)  # scores |u·v| well inside (-6, 6)
-    outside = (rng.normal(size=(V, D)) * 0.6).astype(np.float32)
-    return center, outside
 
 
 def scratch(inputs: int = 10, negatives: int = 5):
@@ -62,7 +54,7 @@ def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words
     """The window around pos: each context word o predicts the center c, J = Σ_o core.neg_sampling_loss_and_gradient(
     v_o, c, U, N \\ {c}), every gradient at the parameters on entry, one step v_o -= lr ∂J_o/∂v_o (per occurrence),
     U -= lr ∂J/∂U."""
-    center, outside = matrices()
+    center, outside = kernel_matrices(V, D)
     words = np.array(words, dtype=np.int32)
     lo, hi, pos = 0, len(words), 2
     c, context = int(words[pos]), [int(w) for p, w in enumerate(words) if p != pos]
@@ -81,9 +73,7 @@ def test_skipgram_window_update_is_one_sgd_step_on_the_windows_pair_losses(words
     got_loss = fk.skipgram_window_update(fk.Model(new_center, new_outside), words, lo, hi, pos, negatives,
                                          np.float32(LR), scratch())
 
-    assert got_loss == pytest.approx(loss, rel=1e-6)
-    np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
+    assert_same_step((got_loss, new_center, new_outside), (loss, want_center, want_outside))
     untouched = [w for w in range(V) if w not in context]
     assert np.array_equal(new_center[untouched], center[untouched])  # only the context rows move
     untouched = [w for w in range(V) if w not in {c, *kept.tolist()}]
@@ -94,7 +84,7 @@ def test_cbow_windows_update_is_one_sgd_step_on_the_windows_losses_undivided():
     """Three windows sharing N, from one snapshot: h_r = mean of window r's context rows, J = Σ_r
     core.neg_sampling_loss_and_gradient(h_r, c_r, U, N \\ {c_r}); U -= lr ∂J/∂U and every context occurrence of
     window r gets -lr ∂J_r/∂h_r, undivided (word2vec C's cbow_mean=1 convention)."""
-    center, outside = matrices(1)
+    center, outside = kernel_matrices(V, D, 1)
     words = np.array([2, 4, 6, 2, 7, 3, 8], dtype=np.int32)
     plan = np.array([[0, 1, 3], [5, 6, 7], [2, 3, 5]], dtype=np.int32)  # (lo, hi, center) of windows 0..2
     negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)  # 3 twice; 6, 3 and 8 are centers: skipped for theirs
@@ -117,14 +107,12 @@ def test_cbow_windows_update_is_one_sgd_step_on_the_windows_losses_undivided():
     got_loss = fk.cbow_windows_update(fk.Model(new_center, new_outside), words, plan, 0, 3, negatives,
                                       np.float32(LR), scratch())
 
-    assert got_loss == pytest.approx(loss, rel=1e-6)
-    np.testing.assert_allclose(new_center, want_center, rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(new_outside, want_outside, rtol=RTOL, atol=ATOL)
+    assert_same_step((got_loss, new_center, new_outside), (loss, want_center, want_outside))
 
 
 def test_one_cbow_window_is_n_times_the_step_of_the_exact_cbow_gradient():
     """core.cbow gives each context occurrence 1/n of ∂J/∂h; the kernel gives the whole of it (cbow_mean=1)."""
-    center, outside = matrices(1)
+    center, outside = kernel_matrices(V, D, 1)
     words = np.array([2, 4, 6, 2, 7], dtype=np.int32)  # context 2, 4, 2, 7 (2 twice) around the center 6
     negatives = np.array([1, 3, 6, 3, 8], dtype=np.int32)
     kept, context = np.array([1, 3, 3, 8]), [2, 4, 2, 7]
@@ -136,11 +124,12 @@ def test_one_cbow_window_is_n_times_the_step_of_the_exact_cbow_gradient():
         "6", [str(w) for w in context], word2ind, center.astype(np.float64), outside.astype(np.float64),
         lambda vec, idx, out: core.neg_sampling_loss_and_gradient(vec, idx, out, kept),
     )
-    np.testing.assert_allclose(new_center - center, -LR * len(context) * grad_center_vectors, rtol=1e-4, atol=ATOL)
+    np.testing.assert_allclose(new_center - center, -LR * len(context) * grad_center_vectors, rtol=1e-4,
+                               atol=KERNEL_ATOL)
 
 
 def test_scores_beyond_six_are_clipped_as_in_word2vec():
-    center, outside = matrices(2)
+    center, outside = kernel_matrices(V, D, 2)
     center[1] = 1.0  # the context word's input row
     outside[0] = 1.0  # u_0·v_1 = 12 >= 6: σ counts as 1, so the true word's row gets no step
     outside[2] = -1.0  # the negative's score is -12 <= -6: σ(-12) counts as 0, no step either
@@ -356,25 +345,27 @@ def fast_config(corpus, **options) -> TrainConfig:
     return TrainConfig(**settings)
 
 
-@pytest.fixture(scope="module")
-def run_a(corpus, tmp_path_factory):
+@pytest.fixture(scope="module", params=["neg", "hs"])
+def run_a(request, corpus, tmp_path_factory):
+    """(out, config, result) of one run, with negative sampling and with hierarchical softmax (hs_kernels.py)."""
+    config = fast_config(corpus, loss=request.param)
     out = tmp_path_factory.mktemp("a") / "run"
-    return out, train(fast_config(corpus), out, log=silent)
+    return out, config, train(config, out, log=silent)
 
 
-def test_one_thread_same_seed_same_vectors(run_a, corpus, tmp_path):
-    out_a, result_a = run_a
-    result_b = train(fast_config(corpus), tmp_path / "b", log=silent)
+def test_one_thread_same_seed_same_vectors(run_a, tmp_path):
+    out_a, config, result_a = run_a
+    result_b = train(config, tmp_path / "b", log=silent)
     assert result_a.state.center_vectors.dtype == np.float32
     assert np.array_equal(result_a.state.center_vectors, result_b.state.center_vectors)
     assert np.array_equal(result_a.state.outside_vectors, result_b.state.outside_vectors)
     assert (out_a / "vectors.bin").read_bytes() == (tmp_path / "b" / "vectors.bin").read_bytes()
-    other = train(fast_config(corpus, seed=8), tmp_path / "c", log=silent)
+    other = train(dataclasses.replace(config, seed=8), tmp_path / "c", log=silent)
     assert not np.array_equal(other.state.center_vectors, result_a.state.center_vectors)
 
 
 def test_checkpoints_only_when_due_and_loss_falls(run_a):
-    out, result = run_a  # 3 epochs of fewer than checkpoint_every (5,000) steps: only the final checkpoint
+    out, _, result = run_a  # 3 epochs of fewer than checkpoint_every (5,000) steps: only the final checkpoint
     names = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert names == [f"step-{result.state.step:09d}.npz"]
     history = result.history
@@ -382,8 +373,8 @@ def test_checkpoints_only_when_due_and_loss_falls(run_a):
     assert np.all(np.isfinite(result.state.center_vectors))
 
 
-def test_resumed_run_equals_uninterrupted_run(run_a, corpus, tmp_path, monkeypatch):
-    out_a, result_a = run_a
+def test_resumed_run_equals_uninterrupted_run(run_a, tmp_path, monkeypatch):
+    out_a, config, result_a = run_a
     stop = result_a.state.step // 3 + 1  # one step into the second epoch
     out_b = tmp_path / "b"
 
@@ -395,11 +386,11 @@ def test_resumed_run_equals_uninterrupted_run(run_a, corpus, tmp_path, monkeypat
     with monkeypatch.context() as patch:
         hook_engine_reports(patch, deliver)
         with pytest.raises(TrainingInterrupted):
-            train(fast_config(corpus), out_b, log=silent)
+            train(config, out_b, log=silent)
     state, _, _ = load_checkpoint(out_b / "checkpoints" / f"step-{stop:09d}.npz")
     assert state.step == stop and state.center_vectors.dtype == np.float32
     assert not list(out_b.glob(".encoded-*"))  # the interrupted run deleted its encoded corpus
-    result_b = train(fast_config(corpus), out_b, resume=True, log=silent)
+    result_b = train(config, out_b, resume=True, log=silent)
     assert np.array_equal(result_b.state.center_vectors, result_a.state.center_vectors)
     assert np.array_equal(result_b.state.outside_vectors, result_a.state.outside_vectors)
     assert np.array_equal(result_b.history, result_a.history)
