@@ -436,7 +436,12 @@ def test_commands_succeed_on_good_vectors(tmp_path, good_vectors, command):
 @pytest.mark.parametrize("kind", BAD_VECTOR_FILES)
 @pytest.mark.parametrize("command", ["embed", "plot-pca", "evaluate"])
 def test_bad_vector_file(tmp_path, good_vectors, command, kind):
-    path, names = bad_vector_file(kind, tmp_path, good_vectors)
+    assert_refused_vector_file(command, *bad_vector_file(kind, tmp_path, good_vectors), tmp_path)
+
+
+def assert_refused_vector_file(command: str, path: Path, names: list[str], tmp_path: Path) -> None:
+    """`w2v command` on the bad vector file path: one error line naming it (and names), nothing on stdout, and
+    no output file written."""
     args, target = inspect_command(command, path, tmp_path)
     result = run(*args)
     assert_error(result, 1, str(path), *names)
@@ -622,13 +627,7 @@ WILD_VECTOR_FILES = ["gz-that-is-not-gzip", "gzip-magic-then-garbage", "gzip-cut
 @pytest.mark.parametrize("kind", WILD_VECTOR_FILES)
 @pytest.mark.parametrize("command", ["embed", "plot-pca", "evaluate"])
 def test_bad_wild_vector_file(tmp_path, good_vectors, command, kind):
-    path, names = wild_vector_file(kind, tmp_path, good_vectors)
-    args, target = inspect_command(command, path, tmp_path)
-    result = run(*args)
-    assert_error(result, 1, str(path), *names)
-    assert result.stdout == ""
-    if target is not None:
-        assert_not_written(target)
+    assert_refused_vector_file(command, *wild_vector_file(kind, tmp_path, good_vectors), tmp_path)
 
 
 def test_wild_vector_files_read_when_whole(tmp_path, good_vectors):

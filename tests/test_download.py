@@ -1,6 +1,7 @@
 """`w2v download sst`: fetch over file:// and a local HTTP server, verify SHA-256, unpack atomically."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -65,13 +66,24 @@ def served(tmp_path_factory):
 @pytest.fixture(scope="module")
 def http_root(served):
     """Base URL of a local HTTP server (127.0.0.1, port chosen by the OS) serving `served`."""
+    with serving(served) as url:
+        yield url
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-    handler = functools.partial(Quiet, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up after the header (a refused size) is expected here
+
+
+@contextlib.contextmanager
+def serving(directory: Path):
+    """A local HTTP server (127.0.0.1, port chosen by the OS) serving directory, quietly, on a thread: its URL."""
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -323,24 +335,8 @@ def served_datasets(tmp_path_factory):
 @pytest.fixture(scope="module")
 def datasets_http(served_datasets):
     """Base URL of a local HTTP server serving served_datasets."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    class QuietServer(http.server.ThreadingHTTPServer):
-        def handle_error(self, request, client_address):
-            pass  # a client that hangs up after the header (a refused size) is expected here
-
-    server = QuietServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served_datasets)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(served_datasets) as url:
+        yield url
 
 
 def test_constants_are_the_published_ones():
