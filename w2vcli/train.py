@@ -106,11 +106,10 @@ def train(config: TrainConfig, out_dir=None, resume: bool | Checkpoint | None = 
         seconds = clock.lap("train")
         stop_hint.append(f" while writing the outputs; the final checkpoint is saved: `w2v train --out {out_dir} "
                          "--resume` writes them")
-        history_array = _history_array(history)
-        write_outputs(out_dir, vocab, state, history_array, config, final, drawing)
+        write_outputs(out_dir, vocab, state, history, config, final, drawing)
         clock.lap("outputs")
     log("phases: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in clock.phases.items()))
-    return TrainResult(out_dir, vocab, state, history_array, seconds, clock.phases)
+    return TrainResult(out_dir, vocab, state, history, seconds, clock.phases)
 
 
 class _PhaseClock:
@@ -219,7 +218,7 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
     """The training loop from a new state (fresh, or the engine's init_state), or from resumed's, under
     stop_signals; a checkpoint every checkpoint_every steps, at a stop and at the end (that one with the
     vocabulary: it is model.npz too). trained(state, history (n, 5)), when given, is called once the last step
-    is done and no stop came, before the final checkpoint is written. Returns (state, history, the final
+    is done and no stop came, before the final checkpoint is written. Returns (state, history (n, 5), the final
     checkpoint's path)."""
     if resumed is not None:
         state, history = resumed.state, [tuple(row) for row in resumed.history]
@@ -229,20 +228,22 @@ def train_loop(config: TrainConfig, engine: Engine, resumed: Checkpoint | None, 
     write_text_atomic(out_dir / "config.yaml", config_to_yaml(config))
     config_dict = dataclasses.asdict(config)
 
-    def checkpoint(final: bool = False) -> Path:
+    def checkpoint(final_history: np.ndarray | None = None) -> Path:  # the final one: with the history as returned
         if not (_all_finite(state.center_vectors) and _all_finite(state.outside_vectors)):
             raise diverged("the vectors became NaN or infinite", state.step, config, out_dir)  # never saved
-        return save_checkpoint(out_dir / "checkpoints", state, _history_array(history), config_dict, fingerprint,
-                               vocab if final else None)
+        final = final_history is not None
+        return save_checkpoint(out_dir / "checkpoints", state, final_history if final else _history_array(history),
+                               config_dict, fingerprint, vocab if final else None)
 
     with stop_signals() as stop:
         run_steps(engine, state, history, config, checkpoint, stop, out_dir)
+    history_array = _history_array(history)  # (n, 5)
     if trained is not None and stop.signal is None:
-        trained(state, _history_array(history))
-    path = checkpoint(final=True)
+        trained(state, history_array)
+    path = checkpoint(history_array)
     if stop.signal is not None:  # it came after the loop's last look
         raise interrupted(state.step, path, out_dir, stop.signal)
-    return state, history, path
+    return state, history_array, path
 
 
 def new_state(config: TrainConfig, engine: Engine, vocab: Vocab, initial: InitModel | None, log=print) -> TrainState:
